@@ -1,0 +1,308 @@
+//! Parses each file once, runs every applicable rule on it, then decides project-scope rules.
+use crate::finding::{Finding, Location, Position};
+use crate::lang::Grammar;
+use crate::lang::js::JsFile;
+use crate::rule::matcher::Cx;
+use crate::rule::model::Scope;
+use crate::rule::{Rule, RuleSet};
+use crate::walk::{self, Level, Message, SourceFile, WalkOptions};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tree_sitter::{Node, Parser, QueryCursor};
+
+/// Files above this many bytes whose average line is longer than [`MINIFIED_LINE`] look minified.
+const MINIFIED_MIN_BYTES: usize = 16 * 1024;
+/// Average line length (bytes) above which a large file looks minified.
+const MINIFIED_LINE: usize = 500;
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// How to walk.
+    pub walk: WalkOptions,
+    /// Files larger than this are skipped with a note.
+    pub max_file_size: u64,
+    /// Run only these rule ids (all when `None`).
+    pub select: Option<Vec<String>>,
+}
+
+/// Everything a scan found.
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    /// Findings sorted by path, position and rule.
+    pub findings: Vec<Finding>,
+    /// Warnings and notes about files.
+    pub messages: Vec<Message>,
+    /// Files parsed and checked.
+    pub files_scanned: usize,
+    /// The text of each file with findings, for snippets.
+    pub sources: BTreeMap<String, Arc<str>>,
+}
+
+/// A finding before project-scope rules are decided.
+struct Pending {
+    rule: usize,
+    finding: Finding,
+}
+
+/// What one file contributed.
+#[derive(Default)]
+struct FileOutcome {
+    pending: Vec<Pending>,
+    /// (rule index, absent index) pairs that matched somewhere in the file.
+    absent_hits: HashSet<(usize, usize)>,
+    messages: Vec<Message>,
+    source: Option<Arc<str>>,
+    scanned: bool,
+}
+
+/// Scans each root as a project of its own.
+pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanReport {
+    let active = active_rules(rules, opts.select.as_deref());
+    let mut report = ScanReport::default();
+    for root in roots {
+        let (files, messages) = walk::walk(root, &opts.walk);
+        report.messages.extend(messages);
+        let outcomes = analyse_parallel(rules, &active, &files, opts);
+        collect(rules, outcomes, &mut report);
+    }
+    report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.findings.dedup();
+    report.messages.sort();
+    report
+}
+
+/// Scans one in-memory file as a project of its own (rule examples, editors, tests).
+pub fn scan_source(
+    rules: &RuleSet,
+    select: Option<&[String]>,
+    path: &str,
+    grammar: Grammar,
+    src: &str,
+) -> Vec<Finding> {
+    let active = active_rules(rules, select);
+    let mut parser = Parser::new();
+    let mut cursor = QueryCursor::new();
+    let mut outcome = FileOutcome::default();
+    let file = SourceFile { path: PathBuf::from(path), rel: path.to_string(), grammar };
+    analyse_text(rules, &active, &file, src.into(), &mut parser, &mut cursor, &mut outcome);
+    let mut report = ScanReport::default();
+    collect(rules, vec![outcome], &mut report);
+    report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.findings
+}
+
+fn active_rules(rules: &RuleSet, select: Option<&[String]>) -> Vec<usize> {
+    (0..rules.rules.len())
+        .filter(|&i| select.is_none_or(|s| s.iter().any(|id| *id == rules.rules[i].meta.id)))
+        .collect()
+}
+
+fn collect(rules: &RuleSet, outcomes: Vec<FileOutcome>, report: &mut ScanReport) {
+    let project_hits: HashSet<(usize, usize)> = outcomes.iter().flat_map(|o| o.absent_hits.iter().copied()).collect();
+    for o in outcomes {
+        report.messages.extend(o.messages);
+        report.files_scanned += usize::from(o.scanned);
+        let mut any = false;
+        for p in o.pending {
+            let rule = &rules.rules[p.rule];
+            let hits = if rule.meta.scope == Scope::Project { &project_hits } else { &o.absent_hits };
+            if (0..rule.absents.len()).any(|a| hits.contains(&(p.rule, a))) {
+                continue;
+            }
+            any = true;
+            report.findings.push(p.finding);
+        }
+        if let (true, Some(src)) = (any, o.source)
+            && let Some(f) = report.findings.last()
+        {
+            report.sources.insert(f.location.path.clone(), src);
+        }
+    }
+}
+
+fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opts: &ScanOptions) -> Vec<FileOutcome> {
+    let threads = match opts.walk.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<(usize, FileOutcome)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut parser = Parser::new();
+                    let mut cursor = QueryCursor::new();
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = files.get(i) else { break };
+                        let mut outcome = FileOutcome::default();
+                        analyse_file(rules, active, file, opts, &mut parser, &mut cursor, &mut outcome);
+                        done.push((i, outcome));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("analysis thread does not panic")).collect()
+    });
+    slots.sort_by_key(|(i, _)| *i);
+    slots.into_iter().map(|(_, o)| o).collect()
+}
+
+fn analyse_file(
+    rules: &RuleSet,
+    active: &[usize],
+    file: &SourceFile,
+    opts: &ScanOptions,
+    parser: &mut Parser,
+    cursor: &mut QueryCursor,
+    out: &mut FileOutcome,
+) {
+    let path = &file.path;
+    let note = |out: &mut FileOutcome, level, text: String| out.messages.push(Message::new(level, path, text));
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > opts.max_file_size => {
+            return note(
+                out,
+                Level::Note,
+                format!(
+                    "{} bytes is over the size limit of {} bytes; skipped (see --max-file-size)",
+                    m.len(),
+                    opts.max_file_size
+                ),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => return note(out, Level::Warning, format!("cannot read: {e}")),
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return note(out, Level::Warning, format!("cannot read: {e}")),
+    };
+    if let Some(at) = bytes.iter().take(8192).position(|b| *b == 0) {
+        return note(out, Level::Warning, format!("binary content (NUL byte at offset {at}); skipped"));
+    }
+    let text: Arc<str> = match String::from_utf8(bytes) {
+        Ok(s) => s.into(),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            note(out, Level::Warning, format!("invalid UTF-8 at byte {at}; scanned with replacement characters"));
+            String::from_utf8_lossy(e.as_bytes()).into()
+        }
+    };
+    let lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
+    if !opts.walk.include_vendored && text.len() > MINIFIED_MIN_BYTES && text.len() / lines > MINIFIED_LINE {
+        return note(
+            out,
+            Level::Note,
+            format!("looks minified (average line of {} bytes); skipped (use --include-vendored)", text.len() / lines),
+        );
+    }
+    analyse_text(rules, active, file, text, parser, cursor, out);
+}
+
+fn analyse_text(
+    rules: &RuleSet,
+    active: &[usize],
+    file: &SourceFile,
+    text: Arc<str>,
+    parser: &mut Parser,
+    cursor: &mut QueryCursor,
+    out: &mut FileOutcome,
+) {
+    let path = &file.path;
+    let src: &str = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    parser.set_language(&file.grammar.language()).expect("bundled grammars are compatible");
+    let Some(tree) = parser.parse(src, None) else {
+        out.messages.push(Message::new(Level::Warning, path, "the parser gave up; skipped"));
+        return;
+    };
+    out.scanned = true;
+    if tree.root_node().has_error() {
+        let line = first_error_line(tree.root_node());
+        out.messages.push(Message::new(
+            Level::Verbose,
+            path,
+            format!("syntax error near line {line}; scanned what the parser recovered"),
+        ));
+    }
+    let hits = rules.query_hits(file.grammar, &tree, src, cursor);
+    let js = JsFile::new(src, &tree);
+    let cx = Cx { file: &js, hits: &hits };
+    for &ri in active {
+        let rule = &rules.rules[ri];
+        if !rule.serves(file.grammar) {
+            continue;
+        }
+        for (ai, absent) in rule.absents.iter().enumerate() {
+            if absent.candidates(&cx).into_iter().any(|n| absent.eval(n, &cx).is_some()) {
+                out.absent_hits.insert((ri, ai));
+            }
+        }
+        if rule.meta.scope == Scope::File && (0..rule.absents.len()).any(|a| out.absent_hits.contains(&(ri, a))) {
+            continue;
+        }
+        let mut seen = HashSet::new();
+        for node in rule.root.candidates(&cx) {
+            if let Some(at) = rule.root.eval(node, &cx)
+                && seen.insert(at.byte_range())
+            {
+                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at) });
+            }
+        }
+    }
+    if !out.pending.is_empty() {
+        out.source = Some(src.into());
+    }
+}
+
+fn first_error_line(root: Node<'_>) -> usize {
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.is_error() || n.is_missing() {
+            return n.start_position().row + 1;
+        }
+        if n.has_error() {
+            let mut c = n.walk();
+            let children: Vec<_> = n.children(&mut c).collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+    root.start_position().row + 1
+}
+
+fn position(src: &str, byte: usize) -> Position {
+    let before = &src[..byte];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        line: before.bytes().filter(|b| *b == b'\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+    }
+}
+
+fn finding(rule: &Rule, file: &SourceFile, src: &str, node: Node<'_>) -> Finding {
+    Finding {
+        rule: rule.meta.id.clone(),
+        severity: rule.meta.severity,
+        confidence: rule.meta.confidence,
+        message: rule.meta.message.trim().to_string(),
+        help: rule.meta.help.trim().to_string(),
+        location: Location {
+            path: display_path(&file.path),
+            rel_path: file.rel.clone(),
+            start: position(src, node.start_byte()),
+            end: position(src, node.end_byte()),
+            bytes: node.byte_range(),
+        },
+    }
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}

@@ -1,0 +1,118 @@
+//! The finding model shared by every front end and every output format.
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How bad a finding is when it is real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, not a weakness by itself.
+    Info,
+    /// A weakness with little direct impact.
+    Low,
+    /// A weakness an attacker can use with some effort.
+    Medium,
+    /// Authentication or confidentiality is broken.
+    High,
+    /// Broken and trivially exploitable.
+    Critical,
+}
+
+/// How sure the rule is that the finding is real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Often wrong; needs a human look.
+    Low,
+    /// Usually right.
+    Medium,
+    /// Almost always right.
+    High,
+}
+
+impl Severity {
+    /// The lowercase name used in rules, CLI flags and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+impl Confidence {
+    /// The lowercase name used in rules and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A 1-based line and column (columns count Unicode scalar values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in Unicode code points.
+    pub column: usize,
+}
+
+/// Where a finding points: a file and a span in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The path as walked (relative to the working directory when the user gave a relative root).
+    pub path: String,
+    /// The path relative to the scanned root, with `/` separators.
+    #[serde(skip)]
+    pub rel_path: String,
+    /// First character of the span.
+    pub start: Position,
+    /// One past the last character of the span.
+    pub end: Position,
+    /// Byte range in the file, for snippets.
+    #[serde(skip)]
+    pub bytes: std::ops::Range<usize>,
+}
+
+/// One reported problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule id, e.g. `tls-verify-disabled`.
+    pub rule: String,
+    /// Severity of the rule.
+    pub severity: Severity,
+    /// Confidence of the rule.
+    pub confidence: Confidence,
+    /// One-line description of what is wrong here.
+    pub message: String,
+    /// One line on how to fix it.
+    pub help: String,
+    /// Where it is.
+    #[serde(flatten)]
+    pub location: Location,
+}
+
+impl Finding {
+    /// The order reports use: path, position, rule.
+    pub fn sort_key(&self) -> (&str, Position, &str) {
+        (&self.location.path, self.location.start, &self.rule)
+    }
+}

@@ -1,0 +1,184 @@
+//! The Node.js TLS APIs the rules know: which calls create TLS servers and clients, and where their options are.
+use super::value::{Lookup, Obj, Resolver, Value};
+use crate::rule::model::Role;
+use tree_sitter::Node;
+
+/// A call that creates a TLS server or client.
+struct Sink {
+    /// Canonical callee names (see [`Resolver::canonical`]); `new` and plain calls are treated alike.
+    names: &'static [&'static str],
+    role: Role,
+    /// Keys to descend into from the options argument (`fastify({ https: {...} })`).
+    path: &'static [&'static str],
+    /// This API's names for Node's `cert` / `key` / `ca`.
+    aliases: &'static [(&'static str, &'static str)],
+}
+
+const GOT: &[(&str, &str)] = &[("cert", "certificate"), ("ca", "certificateAuthority")];
+
+const SINKS: &[Sink] = &[
+    Sink {
+        names: &[
+            "https.createServer",
+            "tls.createServer",
+            "http2.createSecureServer",
+            "https.Server",
+            "tls.Server",
+            "spdy.createServer",
+        ],
+        role: Role::Server,
+        path: &[],
+        aliases: &[],
+    },
+    Sink { names: &["fastify", "fastify.fastify"], role: Role::Server, path: &["https"], aliases: &[] },
+    Sink {
+        names: &["@nestjs/core.NestFactory.create", "NestFactory.create"],
+        role: Role::Server,
+        path: &["httpsOptions"],
+        aliases: &[],
+    },
+    Sink { names: &["@hono/node-server.serve"], role: Role::Server, path: &["serverOptions"], aliases: &[] },
+    Sink {
+        names: &["https.request", "https.get", "https.Agent", "tls.connect", "http2.connect", "ws", "ws.WebSocket"],
+        role: Role::Client,
+        path: &[],
+        aliases: &[],
+    },
+    Sink {
+        names: &["undici.Agent", "undici.Pool", "undici.Client"],
+        role: Role::Client,
+        path: &["connect"],
+        aliases: &[],
+    },
+    Sink { names: &["undici.ProxyAgent"], role: Role::Client, path: &["requestTls"], aliases: &[] },
+    Sink {
+        names: &[
+            "got",
+            "got.extend",
+            "got.get",
+            "got.post",
+            "got.put",
+            "got.patch",
+            "got.delete",
+            "got.head",
+            "got.stream",
+            "got.paginate",
+        ],
+        role: Role::Client,
+        path: &["https"],
+        aliases: GOT,
+    },
+];
+
+/// A TLS server or client created at a call site, with its resolved options.
+#[derive(Debug, Clone)]
+pub struct TlsContext<'t> {
+    /// Server or client.
+    pub role: Role,
+    /// The creating `call_expression` / `new_expression`.
+    pub anchor: Node<'t>,
+    /// The TLS options: an object (possibly with opaque parts), or `Unknown`.
+    pub options: Value<'t>,
+    aliases: &'static [(&'static str, &'static str)],
+}
+
+impl<'t> TlsContext<'t> {
+    /// Looks up an option by Node's name (`cert`, `ca`, ...), honouring the API's own names.
+    pub fn lookup(&self, key: &str) -> Lookup<'_, 't> {
+        let Value::Object(o) = &self.options else {
+            return Lookup::Unknown;
+        };
+        let key = self.aliases.iter().find(|(node, _)| *node == key).map_or(key, |(_, own)| own);
+        o.lookup(key)
+    }
+
+    /// The object options, if known.
+    pub fn object(&self) -> Option<&Obj<'t>> {
+        match &self.options {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+/// Finds the TLS servers and clients created by `calls`.
+pub fn contexts<'t>(r: &Resolver<'_, 't>, calls: &[Node<'t>]) -> Vec<TlsContext<'t>> {
+    let mut out = Vec::new();
+    for &call in calls {
+        let callee = match call.kind() {
+            "new_expression" => call.child_by_field_name("constructor"),
+            _ => call.child_by_field_name("function"),
+        };
+        let Some(name) = callee.and_then(|c| r.canonical(c)) else { continue };
+        if name == "tls.TLSSocket" {
+            if let Some(ctx) = tls_socket(r, call) {
+                out.push(ctx);
+            }
+            continue;
+        }
+        let Some(sink) = SINKS.iter().find(|s| s.names.contains(&name.as_str())) else { continue };
+        let Some(mut options) = options_argument(r, call) else { continue };
+        for key in sink.path {
+            options = match options {
+                Value::Object(o) => match o.lookup(key) {
+                    Lookup::Found(p) => p.value.clone(),
+                    Lookup::Absent => Value::Undefined,
+                    Lookup::Unknown => Value::Unknown,
+                },
+                other => other,
+            };
+        }
+        // `fastify({ https: null })` or no `https` key: not a TLS server.
+        if matches!(options, Value::Undefined | Value::Null | Value::Bool(false)) {
+            if sink.path.is_empty() {
+                options = Value::Object(Obj::default());
+            } else {
+                continue;
+            }
+        }
+        if !matches!(options, Value::Object(_)) {
+            options = Value::Unknown;
+        }
+        out.push(TlsContext { role: sink.role, anchor: call, options, aliases: sink.aliases });
+    }
+    out
+}
+
+/// The options argument: the first argument that resolves to an object. `None` options are an empty object when
+/// every argument is known not to be one (`https.createServer(app)`), `Unknown` otherwise.
+fn options_argument<'t>(r: &Resolver<'_, 't>, call: Node<'t>) -> Option<Value<'t>> {
+    let mut unknown = false;
+    for arg in r.args(call) {
+        match r.value(arg) {
+            v @ Value::Object(_) => return Some(v),
+            Value::Unknown | Value::Call { .. } => unknown = true,
+            _ => {}
+        }
+    }
+    Some(if unknown { Value::Unknown } else { Value::Undefined })
+}
+
+/// `new tls.TLSSocket(socket, { isServer: true, ... })`.
+fn tls_socket<'t>(r: &Resolver<'_, 't>, call: Node<'t>) -> Option<TlsContext<'t>> {
+    let args = r.args(call);
+    let Value::Object(o) = r.value(*args.get(1)?) else { return None };
+    let server = matches!(o.lookup("isServer"), Lookup::Found(p) if matches!(p.value, Value::Bool(true)));
+    Some(TlsContext {
+        role: if server { Role::Server } else { Role::Client },
+        anchor: call,
+        options: Value::Object(o),
+        aliases: &[],
+    })
+}
+
+/// Whether a value is read from a file: `fs.readFileSync(..)`, `fs.promises.readFile(..)`, `fs/promises` `readFile`.
+pub fn read_from_file(v: &Value<'_>) -> bool {
+    match v {
+        Value::Call { callee, .. } => matches!(
+            callee.as_str(),
+            "fs.readFileSync" | "fs.promises.readFile" | "fs/promises.readFile" | "fs.readFile" | "readFileSync"
+        ),
+        Value::Array(items) => !items.is_empty() && items.iter().all(read_from_file),
+        _ => false,
+    }
+}

@@ -1,0 +1,131 @@
+//! JavaScript and TypeScript: tree-sitter parsing, value resolution, and the facts JS rules ask about.
+pub mod api;
+pub mod predicates;
+pub mod scope;
+pub mod value;
+
+use crate::rule::model::Role;
+use api::TlsContext;
+use scope::{FileIndex, property_key, text};
+use std::cell::OnceCell;
+use std::collections::HashSet;
+use tree_sitter::{Node, Tree};
+use value::{Lookup, Resolver, Value};
+
+/// A parsed JS/TS file and what has been worked out about it, computed on first use.
+pub struct JsFile<'t> {
+    /// The source text.
+    pub src: &'t str,
+    /// The syntax tree.
+    pub tree: &'t Tree,
+    /// Declarations and call sites.
+    pub index: FileIndex<'t>,
+    contexts: OnceCell<Vec<TlsContext<'t>>>,
+    roles: OnceCell<[HashSet<usize>; 2]>,
+}
+
+impl<'t> JsFile<'t> {
+    /// Indexes a parsed file.
+    pub fn new(src: &'t str, tree: &'t Tree) -> Self {
+        Self { src, tree, index: FileIndex::build(tree, src), contexts: OnceCell::new(), roles: OnceCell::new() }
+    }
+
+    /// A resolver over this file.
+    pub fn resolver(&self) -> Resolver<'_, 't> {
+        Resolver { index: &self.index, src: self.src }
+    }
+
+    /// Every TLS server and client created in the file.
+    pub fn contexts(&self) -> &[TlsContext<'t>] {
+        self.contexts.get_or_init(|| api::contexts(&self.resolver(), &self.index.calls))
+    }
+
+    /// The TLS context created at `node`, if any.
+    pub fn context_at(&self, node: Node<'t>) -> Option<&TlsContext<'t>> {
+        self.contexts().iter().find(|c| c.anchor == node)
+    }
+
+    /// Ids of the object literals that make up the options of TLS servers (`Role::Server`) or clients.
+    fn role_literals(&self, role: Role) -> &HashSet<usize> {
+        let sets = self.roles.get_or_init(|| {
+            let mut sets = [HashSet::new(), HashSet::new()];
+            for ctx in self.contexts() {
+                if let Some(o) = ctx.object() {
+                    sets[ctx.role as usize].extend(o.literals.iter().copied());
+                }
+            }
+            sets
+        });
+        &sets[role as usize]
+    }
+
+    /// The name of a property-like node: `key: v`, shorthand `key`, a method, or `x.key = v`.
+    pub fn property_name(&self, node: Node<'t>) -> Option<String> {
+        match node.kind() {
+            "pair" => property_key(node.child_by_field_name("key")?, self.src),
+            "shorthand_property_identifier" => Some(text(node, self.src).to_string()),
+            "method_definition" => property_key(node.child_by_field_name("name")?, self.src),
+            "assignment_expression" => self.resolver().member_key(node.child_by_field_name("left")?),
+            _ => None,
+        }
+    }
+
+    /// Whether a property in an object literal is still in effect: no later key or known spread sets it again.
+    pub fn property_in_effect(&self, node: Node<'t>, name: &str) -> bool {
+        if !matches!(node.kind(), "pair" | "shorthand_property_identifier" | "method_definition") {
+            return true;
+        }
+        let Some(object) = node.parent().filter(|p| p.kind() == "object") else { return true };
+        let overridden = |o: &value::Obj<'t>| matches!(o.lookup(name), Lookup::Found(p) if p.node != node);
+        if let Value::Object(o) = self.resolver().value(object)
+            && overridden(&o)
+        {
+            return false;
+        }
+        // A shared base object (`const base = {...}`) whose every TLS use sets the key again is not in effect.
+        let mut uses = self.contexts().iter().filter_map(|c| c.object()).filter(|o| o.literals.contains(&object.id()));
+        let first = uses.next();
+        !(first.is_some_and(&overridden) && uses.all(overridden))
+    }
+
+    /// The value a property-like node sets; for any other expression, its own value.
+    pub fn property_value(&self, node: Node<'t>) -> Value<'t> {
+        let r = self.resolver();
+        match node.kind() {
+            "pair" => node.child_by_field_name("value").map_or(Value::Unknown, |v| r.value(v)),
+            "shorthand_property_identifier" => r.name_value(text(node, self.src), node.start_byte()),
+            "method_definition" => Value::Function(node),
+            "assignment_expression" => node.child_by_field_name("right").map_or(Value::Unknown, |v| r.value(v)),
+            _ => r.value(node),
+        }
+    }
+
+    /// Whether the property at `node` configures a TLS options object of `role`.
+    pub fn property_role_is(&self, node: Node<'t>, role: Role) -> bool {
+        let literals = self.role_literals(role);
+        match node.kind() {
+            "pair" | "shorthand_property_identifier" | "method_definition" => {
+                let Some(object) = node.parent().filter(|p| p.kind() == "object") else { return false };
+                if literals.contains(&object.id()) {
+                    return true;
+                }
+                role == Role::Server && self.looks_like_server_options(object)
+            }
+            "assignment_expression" => {
+                let target = node.child_by_field_name("left").and_then(|l| l.child_by_field_name("object"));
+                match target.map(|t| self.resolver().value(t)) {
+                    Some(Value::Object(o)) => o.literals.iter().any(|l| literals.contains(l)),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// An object literal that only a server would carry: `requestCert` or `isServer: true`.
+    fn looks_like_server_options(&self, object: Node<'t>) -> bool {
+        let Value::Object(o) = self.resolver().value(object) else { return false };
+        matches!(o.lookup("requestCert"), Lookup::Found(_))
+            || matches!(o.lookup("isServer"), Lookup::Found(p) if matches!(p.value, Value::Bool(true)))
+    }
+}

@@ -1,0 +1,347 @@
+//! One pass over a JS/TS tree: declarations with their scopes, and the call sites TLS rules look at.
+use std::collections::HashMap;
+use tree_sitter::{Node, Tree};
+
+/// What an identifier is bound to.
+#[derive(Debug, Clone)]
+pub enum DeclKind<'t> {
+    /// `const x = value` (value absent for `let x;`).
+    Var(Option<Node<'t>>),
+    /// `const { key: x } = source`.
+    Destructured {
+        /// The property read.
+        key: String,
+        /// The destructured expression.
+        source: Node<'t>,
+    },
+    /// `function x() {}`.
+    Function(Node<'t>),
+    /// `import x from 'm'`, `import * as x from 'm'`, `import { n as x } from 'm'`.
+    Import {
+        /// The module specifier, `node:` dropped.
+        module: String,
+        /// The imported name; `None` for default and namespace imports.
+        name: Option<String>,
+    },
+    /// A parameter, catch binding, loop variable or class: its value is not known here.
+    Opaque,
+}
+
+/// One declaration of a name.
+#[derive(Debug, Clone)]
+pub struct Decl<'t> {
+    /// What the name is bound to.
+    pub kind: DeclKind<'t>,
+    /// Byte range in which the name is visible.
+    pub scope: (usize, usize),
+    /// Where the declaration starts.
+    pub at: usize,
+}
+
+/// Declarations and call sites of one file, from a single non-recursive walk.
+#[derive(Debug, Default)]
+pub struct FileIndex<'t> {
+    decls: HashMap<&'t str, Vec<Decl<'t>>>,
+    /// Every `call_expression` and `new_expression`, in source order.
+    pub calls: Vec<Node<'t>>,
+}
+
+fn is_block_scope(kind: &str) -> bool {
+    matches!(kind, "statement_block" | "for_statement" | "for_in_statement" | "class_body" | "switch_body")
+        || is_function_scope(kind)
+}
+
+fn is_function_scope(kind: &str) -> bool {
+    matches!(
+        kind,
+        "program"
+            | "function_declaration"
+            | "function_expression"
+            | "function"
+            | "generator_function_declaration"
+            | "generator_function"
+            | "arrow_function"
+            | "method_definition"
+    )
+}
+
+/// Normalises a module specifier: `node:https` is `https`.
+pub fn normalise_module(spec: &str) -> String {
+    spec.strip_prefix("node:").unwrap_or(spec).to_string()
+}
+
+impl<'t> FileIndex<'t> {
+    /// Walks the tree once.
+    pub fn build(tree: &'t Tree, src: &'t str) -> Self {
+        let mut index = FileIndex::default();
+        let mut scopes: Vec<(Node<'t>, bool)> = Vec::new();
+        let mut cursor = tree.walk();
+        'outer: loop {
+            let node = cursor.node();
+            index.enter(node, &scopes, src);
+            let kind = node.kind();
+            if is_block_scope(kind) {
+                scopes.push((node, is_function_scope(kind)));
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            loop {
+                let left = cursor.node();
+                if scopes.last().is_some_and(|(s, _)| *s == left) {
+                    scopes.pop();
+                }
+                if cursor.goto_next_sibling() {
+                    continue 'outer;
+                }
+                if !cursor.goto_parent() {
+                    break 'outer;
+                }
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, name: &'t str, kind: DeclKind<'t>, scope: Node<'t>, at: usize) {
+        self.decls.entry(name).or_default().push(Decl { kind, scope: (scope.start_byte(), scope.end_byte()), at });
+    }
+
+    fn enter(&mut self, node: Node<'t>, scopes: &[(Node<'t>, bool)], src: &'t str) {
+        let Some(&(block, _)) = scopes.last() else {
+            return;
+        };
+        let function = scopes.iter().rev().find(|(_, f)| *f).map_or(block, |(n, _)| *n);
+        match node.kind() {
+            "call_expression" | "new_expression" => self.calls.push(node),
+            "variable_declaration" | "lexical_declaration" => {
+                let scope = if node.kind() == "variable_declaration" { function } else { block };
+                let mut c = node.walk();
+                for decl in node.named_children(&mut c).filter(|n| n.kind() == "variable_declarator") {
+                    if let Some(name) = decl.child_by_field_name("name") {
+                        self.bind_pattern(name, decl.child_by_field_name("value"), scope, src);
+                    }
+                }
+            }
+            "function_declaration" | "generator_function_declaration" | "class_declaration" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    let kind =
+                        if node.kind() == "class_declaration" { DeclKind::Opaque } else { DeclKind::Function(node) };
+                    self.add(text(name, src), kind, block, node.start_byte());
+                }
+            }
+            "import_statement" => self.bind_import(node, block, src),
+            "formal_parameters" => self.bind_opaque(node, block, src),
+            "arrow_function" => {
+                if let Some(p) = node.child_by_field_name("parameter") {
+                    self.add(text(p, src), DeclKind::Opaque, node, p.start_byte());
+                }
+            }
+            "catch_clause" => {
+                if let Some(p) = node.child_by_field_name("parameter") {
+                    self.bind_opaque(p, node, src);
+                }
+            }
+            "for_in_statement" => {
+                if let Some(p) = node.child_by_field_name("left") {
+                    self.bind_opaque(p, node, src);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn bind_pattern(&mut self, pattern: Node<'t>, value: Option<Node<'t>>, scope: Node<'t>, src: &'t str) {
+        match pattern.kind() {
+            "identifier" => self.add(text(pattern, src), DeclKind::Var(value), scope, pattern.start_byte()),
+            "object_pattern" => {
+                let mut c = pattern.walk();
+                for child in pattern.named_children(&mut c) {
+                    let (key, target) = match child.kind() {
+                        "shorthand_property_identifier_pattern" => (text(child, src).to_string(), child),
+                        "pair_pattern" => {
+                            let (Some(k), Some(v)) =
+                                (child.child_by_field_name("key"), child.child_by_field_name("value"))
+                            else {
+                                continue;
+                            };
+                            (property_key(k, src).unwrap_or_default(), v)
+                        }
+                        "object_assignment_pattern" => {
+                            let Some(l) = child.child_by_field_name("left") else { continue };
+                            (text(l, src).to_string(), l)
+                        }
+                        _ => {
+                            self.bind_opaque(child, scope, src);
+                            continue;
+                        }
+                    };
+                    match (value, target.kind()) {
+                        (Some(source), "identifier" | "shorthand_property_identifier_pattern") => self.add(
+                            text(target, src),
+                            DeclKind::Destructured { key, source },
+                            scope,
+                            target.start_byte(),
+                        ),
+                        _ => self.bind_opaque(target, scope, src),
+                    }
+                }
+            }
+            _ => self.bind_opaque(pattern, scope, src),
+        }
+    }
+
+    /// Binds every identifier in a pattern as opaque (parameters, array patterns, catch bindings).
+    fn bind_opaque(&mut self, pattern: Node<'t>, scope: Node<'t>, src: &'t str) {
+        if matches!(pattern.kind(), "identifier" | "shorthand_property_identifier_pattern") {
+            self.add(text(pattern, src), DeclKind::Opaque, scope, pattern.start_byte());
+            return;
+        }
+        let mut stack = vec![pattern];
+        while let Some(n) = stack.pop() {
+            let mut c = n.walk();
+            for child in n.named_children(&mut c) {
+                match child.kind() {
+                    "identifier" | "shorthand_property_identifier_pattern" => {
+                        // A default value (`a = b`) is not a binding of `b`.
+                        let is_default =
+                            n.kind().ends_with("assignment_pattern") && n.child_by_field_name("right") == Some(child);
+                        if !is_default {
+                            self.add(text(child, src), DeclKind::Opaque, scope, child.start_byte());
+                        }
+                    }
+                    k if k.contains("type") => {}
+                    _ => stack.push(child),
+                }
+            }
+        }
+    }
+
+    fn bind_import(&mut self, node: Node<'t>, scope: Node<'t>, src: &'t str) {
+        let Some(source) = node.child_by_field_name("source") else { return };
+        let module = normalise_module(&string_content(source, src));
+        let mut c = node.walk();
+        for clause in node.named_children(&mut c) {
+            let mut c2 = clause.walk();
+            match clause.kind() {
+                "import_clause" => {
+                    for part in clause.named_children(&mut c2) {
+                        match part.kind() {
+                            "identifier" => self.add(
+                                text(part, src),
+                                DeclKind::Import { module: module.clone(), name: None },
+                                scope,
+                                part.start_byte(),
+                            ),
+                            "namespace_import" => {
+                                let mut c3 = part.walk();
+                                if let Some(id) = part.named_children(&mut c3).find(|n| n.kind() == "identifier") {
+                                    self.add(
+                                        text(id, src),
+                                        DeclKind::Import { module: module.clone(), name: None },
+                                        scope,
+                                        id.start_byte(),
+                                    );
+                                }
+                            }
+                            "named_imports" => {
+                                let mut c3 = part.walk();
+                                for spec in part.named_children(&mut c3) {
+                                    let Some(name) = spec.child_by_field_name("name") else { continue };
+                                    let local = spec.child_by_field_name("alias").unwrap_or(name);
+                                    self.add(
+                                        text(local, src),
+                                        DeclKind::Import { module: module.clone(), name: property_key(name, src) },
+                                        scope,
+                                        local.start_byte(),
+                                    );
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "import_require_clause" => {
+                    if let Some(id) = clause.named_child(0) {
+                        let m = clause.child_by_field_name("source").map(|s| string_content(s, src));
+                        self.add(
+                            text(id, src),
+                            DeclKind::Import { module: normalise_module(&m.unwrap_or(module.clone())), name: None },
+                            scope,
+                            id.start_byte(),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The declaration of `name` visible at byte `pos`: the innermost scope wins, then the latest declaration.
+    pub fn lookup(&self, name: &str, pos: usize) -> Option<&Decl<'t>> {
+        let decls = self.decls.get(name)?;
+        decls
+            .iter()
+            .filter(|d| d.scope.0 <= pos && pos < d.scope.1.max(d.scope.0 + 1))
+            .min_by_key(|d| (d.scope.1 - d.scope.0, d.at > pos, usize::MAX - d.at))
+    }
+}
+
+/// The source text of a node.
+pub fn text<'t>(node: Node<'_>, src: &'t str) -> &'t str {
+    &src[node.byte_range()]
+}
+
+/// The name of a property key node: identifier, string, number or computed string.
+pub fn property_key(key: Node<'_>, src: &str) -> Option<String> {
+    match key.kind() {
+        "property_identifier" | "identifier" | "private_property_identifier" | "number" => {
+            Some(text(key, src).to_string())
+        }
+        "string" => Some(string_content(key, src)),
+        "computed_property_name" => {
+            let inner = key.named_child(0)?;
+            matches!(inner.kind(), "string" | "template_string").then(|| string_content(inner, src))
+        }
+        _ => None,
+    }
+}
+
+/// The value of a string or substitution-free template literal, escapes decoded. Substitutions are kept verbatim.
+pub fn string_content(node: Node<'_>, src: &str) -> String {
+    let mut out = String::new();
+    let mut c = node.walk();
+    for part in node.named_children(&mut c) {
+        match part.kind() {
+            "escape_sequence" => decode_escape(text(part, src), &mut out),
+            _ => out.push_str(text(part, src)),
+        }
+    }
+    out
+}
+
+fn decode_escape(esc: &str, out: &mut String) {
+    let body = &esc[1..];
+    let simple = match body {
+        "n" => Some('\n'),
+        "r" => Some('\r'),
+        "t" => Some('\t'),
+        "b" => Some('\u{8}'),
+        "f" => Some('\u{c}'),
+        "v" => Some('\u{b}'),
+        "0" => Some('\0'),
+        _ => None,
+    };
+    if let Some(c) = simple {
+        out.push(c);
+        return;
+    }
+    let hex = body
+        .strip_prefix('x')
+        .or_else(|| body.strip_prefix("u{").and_then(|h| h.strip_suffix('}')))
+        .or_else(|| body.strip_prefix('u'));
+    match hex.and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32) {
+        Some(c) => out.push(c),
+        None if body.starts_with(['\n', '\r']) => {}
+        None => out.push_str(body),
+    }
+}

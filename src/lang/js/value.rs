@@ -1,0 +1,470 @@
+//! What a JS/TS expression means within its file: constants, object literals merged through spreads and
+//! identifiers, and canonical names of imported APIs (`import { Agent } from 'undici'` makes `Agent` `undici.Agent`).
+use super::scope::{DeclKind, FileIndex, normalise_module, property_key, string_content, text};
+use tree_sitter::Node;
+
+/// How far the resolver follows identifiers, spreads and calls before it gives up with `Unknown`.
+const MAX_DEPTH: u8 = 16;
+
+/// A statically known value, or `Unknown`.
+#[derive(Debug, Clone)]
+pub enum Value<'t> {
+    /// `true` / `false` / `!0`.
+    Bool(bool),
+    /// A number literal.
+    Num(f64),
+    /// A string or substitution-free template literal (or a constant concatenation of them).
+    Str(String),
+    /// `null`.
+    Null,
+    /// `undefined` / `void 0`.
+    Undefined,
+    /// An object literal, merged through spreads.
+    Object(Obj<'t>),
+    /// An array literal.
+    Array(Vec<Value<'t>>),
+    /// A function or method.
+    Function(Node<'t>),
+    /// The result of a call or `new` whose callee has this canonical name.
+    Call {
+        /// Canonical callee, e.g. `fs.readFileSync`.
+        callee: String,
+        /// The call node.
+        node: Node<'t>,
+    },
+    /// Not known statically: a parameter, an import, the environment, a condition.
+    Unknown,
+}
+
+/// One entry of an object literal, in source order.
+#[derive(Debug, Clone)]
+pub enum Entry<'t> {
+    /// `key: value`, shorthand `key`, or a method.
+    Prop(Prop<'t>),
+    /// A spread of something unknown, or a computed key: it may set any key.
+    Opaque,
+}
+
+/// A property with a known key.
+#[derive(Debug, Clone)]
+pub struct Prop<'t> {
+    /// The key.
+    pub key: String,
+    /// Its value.
+    pub value: Value<'t>,
+    /// The `pair`, `shorthand_property_identifier` or `method_definition` node.
+    pub node: Node<'t>,
+}
+
+/// An object value: entries in order (later entries win) and the literal nodes merged into it.
+#[derive(Debug, Clone, Default)]
+pub struct Obj<'t> {
+    /// Entries in source order, spreads expanded.
+    pub entries: Vec<Entry<'t>>,
+    /// Ids of the object literal nodes this value was built from.
+    pub literals: Vec<usize>,
+}
+
+/// The result of looking a key up in an object.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a, 't> {
+    /// The key is set by this property.
+    Found(&'a Prop<'t>),
+    /// The object is fully known and does not set the key.
+    Absent,
+    /// An opaque spread or computed key after the last known setting may set the key.
+    Unknown,
+}
+
+impl<'t> Obj<'t> {
+    /// Looks up a key the way JavaScript does: the last setting wins.
+    pub fn lookup(&self, key: &str) -> Lookup<'_, 't> {
+        for entry in self.entries.iter().rev() {
+            match entry {
+                Entry::Prop(p) if p.key == key => return Lookup::Found(p),
+                Entry::Opaque => return Lookup::Unknown,
+                Entry::Prop(_) => {}
+            }
+        }
+        Lookup::Absent
+    }
+}
+
+impl Value<'_> {
+    /// JavaScript truthiness, when known.
+    pub fn truthy(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Num(n) => Some(*n != 0.0 && !n.is_nan()),
+            Value::Str(s) => Some(!s.is_empty()),
+            Value::Null | Value::Undefined => Some(false),
+            Value::Object(_) | Value::Array(_) | Value::Function(_) => Some(true),
+            Value::Call { .. } | Value::Unknown => None,
+        }
+    }
+}
+
+/// Resolves expressions of one file.
+#[derive(Clone, Copy)]
+pub struct Resolver<'a, 't> {
+    /// The file's declarations.
+    pub index: &'a FileIndex<'t>,
+    /// The file's text.
+    pub src: &'t str,
+}
+
+/// Skips wrappers that do not change a value: parentheses, `as`, `satisfies`, `!`, `<T>x`, `await`.
+pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
+    loop {
+        let inner = match node.kind() {
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "await_expression" => node.named_child(0),
+            "type_assertion" => node.named_child(node.named_child_count().saturating_sub(1)),
+            _ => None,
+        };
+        match inner {
+            Some(n) if !n.kind().contains("type") => node = n,
+            _ => return node,
+        }
+    }
+}
+
+impl<'a, 't> Resolver<'a, 't> {
+    /// The value of an expression.
+    pub fn value(&self, node: Node<'t>) -> Value<'t> {
+        self.eval(node, 0)
+    }
+
+    /// The value bound to `name` where `at` is.
+    pub fn name_value(&self, name: &str, at: usize) -> Value<'t> {
+        self.binding(name, at, 0)
+    }
+
+    fn eval(&self, node: Node<'t>, depth: u8) -> Value<'t> {
+        if depth > MAX_DEPTH {
+            return Value::Unknown;
+        }
+        let node = unwrap_expr(node);
+        let d = depth + 1;
+        match node.kind() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "null" => Value::Null,
+            "undefined" => Value::Undefined,
+            "number" => parse_number(text(node, self.src)).map_or(Value::Unknown, Value::Num),
+            "string" => Value::Str(string_content(node, self.src)),
+            "template_string" => {
+                let mut c = node.walk();
+                if node.named_children(&mut c).any(|n| n.kind() == "template_substitution") {
+                    Value::Unknown
+                } else {
+                    Value::Str(string_content(node, self.src))
+                }
+            }
+            "unary_expression" => {
+                let op = node.child_by_field_name("operator").map(|o| text(o, self.src));
+                let arg = node.child_by_field_name("argument");
+                match (op, arg) {
+                    (Some("void"), _) => Value::Undefined,
+                    (Some("!"), Some(a)) => self.eval(a, d).truthy().map_or(Value::Unknown, |b| Value::Bool(!b)),
+                    (Some("-"), Some(a)) => match self.eval(a, d) {
+                        Value::Num(n) => Value::Num(-n),
+                        _ => Value::Unknown,
+                    },
+                    _ => Value::Unknown,
+                }
+            }
+            "binary_expression" => self.binary(node, d),
+            "object" => Value::Object(self.object(node, d)),
+            "array" => {
+                let mut c = node.walk();
+                let items = node.named_children(&mut c).filter(|n| n.kind() != "comment").collect::<Vec<_>>();
+                Value::Array(
+                    items
+                        .into_iter()
+                        .map(|n| if n.kind() == "spread_element" { Value::Unknown } else { self.eval(n, d) })
+                        .collect(),
+                )
+            }
+            "identifier" => {
+                let name = text(node, self.src);
+                if name == "undefined" {
+                    return Value::Undefined;
+                }
+                self.binding(name, node.start_byte(), d)
+            }
+            "member_expression" | "subscript_expression" => {
+                let (Some(object), Some(key)) = (node.child_by_field_name("object"), self.member_key(node)) else {
+                    return Value::Unknown;
+                };
+                match self.eval(object, d) {
+                    Value::Object(o) => match o.lookup(&key) {
+                        Lookup::Found(p) => p.value.clone(),
+                        Lookup::Absent => Value::Undefined,
+                        Lookup::Unknown => Value::Unknown,
+                    },
+                    _ => Value::Unknown,
+                }
+            }
+            "call_expression" => self.call(node, d),
+            "new_expression" => match node.child_by_field_name("constructor") {
+                Some(c) => Value::Call { callee: self.canonical_at(c, d).unwrap_or_default(), node },
+                None => Value::Unknown,
+            },
+            "arrow_function"
+            | "function_expression"
+            | "function"
+            | "function_declaration"
+            | "method_definition"
+            | "generator_function" => Value::Function(node),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn binary(&self, node: Node<'t>, d: u8) -> Value<'t> {
+        let op = node.child_by_field_name("operator").map(|o| text(o, self.src));
+        let (Some("+"), Some(l), Some(r)) = (op, node.child_by_field_name("left"), node.child_by_field_name("right"))
+        else {
+            return Value::Unknown;
+        };
+        match (self.eval(l, d), self.eval(r, d)) {
+            (Value::Str(a), Value::Str(b)) => Value::Str(a + &b),
+            (Value::Str(a), Value::Num(b)) => Value::Str(format!("{a}{b}")),
+            (Value::Num(a), Value::Str(b)) => Value::Str(format!("{a}{b}")),
+            (Value::Num(a), Value::Num(b)) => Value::Num(a + b),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The key of `a.b` or `a['b']`.
+    pub fn member_key(&self, node: Node<'t>) -> Option<String> {
+        match node.kind() {
+            "member_expression" => node.child_by_field_name("property").map(|p| text(p, self.src).to_string()),
+            "subscript_expression" => match self.eval(node.child_by_field_name("index")?, 1) {
+                Value::Str(s) => Some(s),
+                Value::Num(n) => Some(n.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn binding(&self, name: &str, at: usize, d: u8) -> Value<'t> {
+        let Some(decl) = self.index.lookup(name, at) else {
+            return Value::Unknown;
+        };
+        match &decl.kind {
+            DeclKind::Var(Some(v)) if !(v.start_byte() <= at && at < v.end_byte()) => self.eval(*v, d),
+            DeclKind::Destructured { key, source } => match self.eval(*source, d) {
+                Value::Object(o) => match o.lookup(key) {
+                    Lookup::Found(p) => p.value.clone(),
+                    _ => Value::Unknown,
+                },
+                _ => Value::Unknown,
+            },
+            DeclKind::Function(f) => Value::Function(*f),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn object(&self, node: Node<'t>, d: u8) -> Obj<'t> {
+        let mut obj = Obj { entries: Vec::new(), literals: vec![node.id()] };
+        let mut c = node.walk();
+        for child in node.named_children(&mut c) {
+            match child.kind() {
+                "pair" => {
+                    let key = child.child_by_field_name("key").and_then(|k| property_key(k, self.src));
+                    match (key, child.child_by_field_name("value")) {
+                        (Some(key), Some(v)) => {
+                            obj.entries.push(Entry::Prop(Prop { key, value: self.eval(v, d), node: child }))
+                        }
+                        _ => obj.entries.push(Entry::Opaque),
+                    }
+                }
+                "shorthand_property_identifier" => {
+                    let key = text(child, self.src).to_string();
+                    let value = self.binding(&key, child.start_byte(), d);
+                    obj.entries.push(Entry::Prop(Prop { key, value, node: child }));
+                }
+                "method_definition" => {
+                    match child.child_by_field_name("name").and_then(|k| property_key(k, self.src)) {
+                        Some(key) => {
+                            obj.entries.push(Entry::Prop(Prop { key, value: Value::Function(child), node: child }))
+                        }
+                        None => obj.entries.push(Entry::Opaque),
+                    }
+                }
+                "spread_element" => match child.named_child(0).map(|a| self.eval(a, d)) {
+                    Some(Value::Object(inner)) => {
+                        obj.entries.extend(inner.entries);
+                        obj.literals.extend(inner.literals);
+                    }
+                    Some(Value::Null | Value::Undefined) => {}
+                    _ => obj.entries.push(Entry::Opaque),
+                },
+                _ => {}
+            }
+        }
+        obj
+    }
+
+    fn call(&self, node: Node<'t>, d: u8) -> Value<'t> {
+        let Some(callee) = node.child_by_field_name("function").map(unwrap_expr) else {
+            return Value::Unknown;
+        };
+        let args = self.args(node);
+        if callee.kind() == "member_expression"
+            && self.member_key(callee).as_deref() == Some("join")
+            && let Some(Value::Array(items)) = callee.child_by_field_name("object").map(|o| self.eval(o, d))
+        {
+            let sep = match args.first().map(|a| self.eval(*a, d)) {
+                None => ",".to_string(),
+                Some(Value::Str(s)) => s,
+                Some(_) => return Value::Unknown,
+            };
+            let parts: Option<Vec<String>> =
+                items.into_iter().map(|v| if let Value::Str(s) = v { Some(s) } else { None }).collect();
+            return parts.map_or(Value::Unknown, |p| Value::Str(p.join(&sep)));
+        }
+        let name = self.canonical_at(callee, d).unwrap_or_default();
+        match name.as_str() {
+            "Object.freeze" => return args.first().map_or(Value::Unknown, |a| self.eval(*a, d)),
+            "Object.assign" => {
+                let mut merged = Obj::default();
+                for a in &args {
+                    match self.eval(*a, d) {
+                        Value::Object(o) => {
+                            merged.entries.extend(o.entries);
+                            merged.literals.extend(o.literals);
+                        }
+                        _ => merged.entries.push(Entry::Opaque),
+                    }
+                }
+                return Value::Object(merged);
+            }
+            _ => {}
+        }
+        if callee.kind() == "identifier"
+            && let Value::Function(f) = self.binding(text(callee, self.src), callee.start_byte(), d)
+            && let Some(ret) = single_return(f)
+        {
+            return self.eval(ret, d);
+        }
+        Value::Call { callee: name, node }
+    }
+
+    /// The argument expressions of a call or `new`.
+    pub fn args(&self, call: Node<'t>) -> Vec<Node<'t>> {
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
+        let mut c = args.walk();
+        args.named_children(&mut c).filter(|n| n.kind() != "comment").collect()
+    }
+
+    /// The canonical name of a callee: imports and requires are followed, `node:` is dropped.
+    pub fn canonical(&self, node: Node<'t>) -> Option<String> {
+        self.canonical_at(node, 0)
+    }
+
+    fn canonical_at(&self, node: Node<'t>, depth: u8) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let node = unwrap_expr(node);
+        let d = depth + 1;
+        match node.kind() {
+            "identifier" => {
+                let name = text(node, self.src);
+                let Some(decl) = self.index.lookup(name, node.start_byte()) else {
+                    return Some(name.to_string());
+                };
+                match &decl.kind {
+                    DeclKind::Import { module, name: None } => Some(module.clone()),
+                    DeclKind::Import { module, name: Some(n) } if n == "default" => Some(module.clone()),
+                    DeclKind::Import { module, name: Some(n) } => Some(format!("{module}.{n}")),
+                    DeclKind::Destructured { key, source } => {
+                        self.canonical_at(*source, d).map(|s| format!("{s}.{key}"))
+                    }
+                    DeclKind::Var(Some(v))
+                        if matches!(unwrap_expr(*v).kind(), "identifier" | "member_expression" | "call_expression") =>
+                    {
+                        self.canonical_at(*v, d)
+                    }
+                    DeclKind::Opaque | DeclKind::Var(_) => None,
+                    DeclKind::Function(_) => Some(name.to_string()),
+                }
+            }
+            "member_expression" => {
+                let object = self.canonical_at(node.child_by_field_name("object")?, d)?;
+                Some(format!("{object}.{}", self.member_key(node)?))
+            }
+            "call_expression" => {
+                let callee = node.child_by_field_name("function")?;
+                if text(callee, self.src) == "require" {
+                    let arg = *self.args(node).first()?;
+                    return match self.eval(arg, d) {
+                        Value::Str(m) => Some(normalise_module(&m)),
+                        _ => None,
+                    };
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The single returned expression of a function: an arrow's expression body, or the argument of its only `return`.
+pub fn single_return(f: Node<'_>) -> Option<Node<'_>> {
+    let body = f.child_by_field_name("body")?;
+    if body.kind() != "statement_block" {
+        return Some(body);
+    }
+    let mut returns = Vec::new();
+    collect_returns(body, &mut returns);
+    match returns.as_slice() {
+        [r] => r.named_child(0),
+        _ => None,
+    }
+}
+
+/// Every `return` statement of a function body, not descending into nested functions.
+pub fn collect_returns<'t>(body: Node<'t>, out: &mut Vec<Node<'t>>) {
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        let mut c = n.walk();
+        for child in n.named_children(&mut c) {
+            match child.kind() {
+                "return_statement" => out.push(child),
+                "arrow_function"
+                | "function_expression"
+                | "function"
+                | "function_declaration"
+                | "class_declaration"
+                | "method_definition"
+                | "generator_function"
+                | "generator_function_declaration" => {}
+                _ => stack.push(child),
+            }
+        }
+    }
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    let s = s.replace('_', "");
+    let s = s.strip_suffix('n').unwrap_or(&s);
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return u64::from_str_radix(h, 16).ok().map(|v| v as f64);
+    }
+    if let Some(b) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+        return u64::from_str_radix(b, 2).ok().map(|v| v as f64);
+    }
+    if let Some(o) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
+        return u64::from_str_radix(o, 8).ok().map(|v| v as f64);
+    }
+    s.parse().ok()
+}

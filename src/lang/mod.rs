@@ -1,0 +1,50 @@
+//! Parser front ends, one module per kind of input.
+pub mod js;
+
+use std::path::Path;
+
+/// A tree-sitter grammar a source file is parsed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grammar {
+    /// `.js .mjs .cjs .jsx`
+    Javascript,
+    /// `.ts .mts .cts`
+    Typescript,
+    /// `.tsx`
+    Tsx,
+}
+
+impl Grammar {
+    /// Every grammar, in a fixed order (the index into per-grammar tables).
+    pub const ALL: [Grammar; 3] = [Grammar::Javascript, Grammar::Typescript, Grammar::Tsx];
+
+    /// The grammar for a file name, if the file is source we scan.
+    pub fn for_path(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()? {
+            "js" | "mjs" | "cjs" | "jsx" => Some(Self::Javascript),
+            "ts" | "mts" | "cts" => Some(Self::Typescript),
+            "tsx" => Some(Self::Tsx),
+            _ => None,
+        }
+    }
+
+    /// Index into per-grammar tables.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The tree-sitter language.
+    pub fn language(self) -> tree_sitter::Language {
+        match self {
+            Self::Javascript => tree_sitter_javascript::LANGUAGE.into(),
+            Self::Typescript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Self::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        }
+    }
+
+    /// Whether a rule written for `lang` runs on files of this grammar.
+    pub fn serves(self, lang: crate::rule::model::LanguageName) -> bool {
+        use crate::rule::model::LanguageName as L;
+        matches!((self, lang), (Self::Javascript, L::Javascript) | (Self::Typescript | Self::Tsx, L::Typescript))
+    }
+}

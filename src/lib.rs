@@ -1,0 +1,207 @@
+//! mcp-tls-audit: finds TLS and mutual-TLS mistakes in MCP servers and clients.
+//!
+//! The binary is a thin wrapper around [`run`]; everything else is here so tests can drive it in process.
+pub mod cli;
+pub mod engine;
+pub mod finding;
+pub mod lang;
+pub mod output;
+pub mod rule;
+pub mod walk;
+
+use clap::Parser;
+use cli::{Cli, ColorChoice, Command, ListFormat, ScanArgs};
+use finding::Severity;
+use rule::RuleSet;
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use walk::Level;
+
+/// Exit code: no finding at or above `--fail-on`.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit code: at least one finding at or above `--fail-on`.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: a usage, rule, config or I/O error stopped the run.
+pub const EXIT_ERROR: i32 = 2;
+
+/// An error that stops the run with [`EXIT_ERROR`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A rule file is broken.
+    #[error(transparent)]
+    Rule(#[from] rule::RuleError),
+    /// Something the user asked for does not exist or cannot be done.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing the report failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// What was being written.
+        path: String,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+/// Runs the CLI with `args` (including the program name) and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() { stderr.write_all(text.as_bytes()) } else { stdout.write_all(text.as_bytes()) };
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => scan(&args, stdout, stderr),
+        Command::Rules(args) => RuleSet::load(&args.dirs)
+            .map_err(Error::from)
+            .and_then(|rules| write_stdout(stdout, &list_rules(&rules, args.format)).map(|_| EXIT_CLEAN)),
+        Command::Explain(args) => RuleSet::load(&args.dirs).map_err(Error::from).and_then(|rules| {
+            let rule = rules.get(&args.rule).ok_or_else(|| {
+                Error::Usage(format!("unknown rule `{}`; `mcp-tls-audit rules` lists them", args.rule))
+            })?;
+            write_stdout(stdout, &explain(rule)).map(|_| EXIT_CLEAN)
+        }),
+        Command::Schema => {
+            let schema = schemars::schema_for!(rule::model::RuleFile);
+            let text = serde_json::to_string_pretty(&schema).expect("schemas serialise") + "\n";
+            write_stdout(stdout, &text).map(|_| EXIT_CLEAN)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => EXIT_CLEAN,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn write_stdout(stdout: &mut dyn Write, text: &str) -> Result<(), Error> {
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+        .map_err(|source| Error::Io { path: "<stdout>".into(), source })
+}
+
+fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32, Error> {
+    let rules = RuleSet::load(&args.rules.dirs)?;
+    for id in &args.rules.select {
+        if rules.get(id).is_none() {
+            return Err(Error::Usage(format!("--select: unknown rule `{id}`; `mcp-tls-audit rules` lists them")));
+        }
+    }
+    for p in &args.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(Error::Usage(format!("{}: no such file or directory", p.display())));
+        }
+    }
+    let opts = engine::ScanOptions {
+        walk: walk::WalkOptions {
+            include_vendored: args.input.include_vendored,
+            follow_links: args.input.follow,
+            threads: args.input.threads,
+        },
+        max_file_size: args.input.max_file_size,
+        select: (!args.rules.select.is_empty()).then(|| args.rules.select.clone()),
+    };
+    let report = engine::scan(&rules, &args.paths, &opts);
+    let out = &args.output;
+    for m in &report.messages {
+        let show = match m.level {
+            Level::Warning => true,
+            Level::Note => !out.quiet,
+            Level::Verbose => out.verbose,
+        };
+        if show {
+            let label = if m.level == Level::Warning { "warning" } else { "note" };
+            let _ = writeln!(stderr, "{label}: {}: {}", m.path, m.message);
+        }
+    }
+    let color = match out.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            out.output.is_none()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && io::stdout().is_terminal()
+        }
+    };
+    let text = output::render(out.format, &report, &rules, color);
+    match &out.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|source| Error::Io { path: path.display().to_string(), source })?
+        }
+        None => write_stdout(stdout, &text)?,
+    }
+    let threshold = Severity::from(out.fail_on);
+    Ok(if report.findings.iter().any(|f| f.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn list_rules(rules: &RuleSet, format: ListFormat) -> String {
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = rules
+                .rules
+                .iter()
+                .map(|r| {
+                    let m = &r.meta;
+                    serde_json::json!({
+                        "id": m.id, "title": m.title, "severity": m.severity, "confidence": m.confidence,
+                        "scope": format!("{:?}", m.scope).to_lowercase(),
+                        "languages": m.languages.iter().map(|l| format!("{l:?}").to_lowercase()).collect::<Vec<_>>(),
+                        "cwe": m.cwe, "origin": r.origin,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&list).expect("JSON values serialise") + "\n"
+        }
+        ListFormat::Text => {
+            let width = rules.rules.iter().map(|r| r.meta.id.len()).max().unwrap_or(2);
+            let mut s = format!("{:width$}  {:8}  {:10}  {:7}  TITLE\n", "ID", "SEVERITY", "CONFIDENCE", "SCOPE");
+            for r in &rules.rules {
+                let m = &r.meta;
+                let scope = format!("{:?}", m.scope).to_lowercase();
+                s.push_str(&format!(
+                    "{:width$}  {:8}  {:10}  {:7}  {}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    m.confidence.as_str(),
+                    scope,
+                    m.title
+                ));
+            }
+            s
+        }
+    }
+}
+
+fn explain(rule: &rule::Rule) -> String {
+    let m = &rule.meta;
+    let mut s = format!(
+        "# {}: {}\n\nSeverity: {} · Confidence: {} · Scope: {}\n",
+        m.id,
+        m.title,
+        m.severity,
+        m.confidence,
+        format!("{:?}", m.scope).to_lowercase()
+    );
+    if !m.cwe.is_empty() {
+        let cwes: Vec<String> = m.cwe.iter().map(|c| format!("CWE-{c}")).collect();
+        s.push_str(&format!("Weakness: {}\n", cwes.join(", ")));
+    }
+    s.push('\n');
+    s.push_str(m.docs.trim_end());
+    s.push('\n');
+    if !m.references.is_empty() {
+        s.push_str("\n## References\n");
+        for r in &m.references {
+            s.push_str(&format!("- {r}\n"));
+        }
+    }
+    s
+}

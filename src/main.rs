@@ -1,0 +1,5 @@
+//! The `mcp-tls-audit` binary: runs the library's CLI and exits with its code.
+fn main() {
+    let code = mcp_tls_audit::run(std::env::args_os(), &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    std::process::exit(code);
+}

@@ -1,0 +1,27 @@
+//! Report renderers: text, JSON and SARIF. Renderers only; no analysis happens here.
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use crate::engine::ScanReport;
+use crate::rule::RuleSet;
+
+/// The output formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable diagnostics with source snippets.
+    Text,
+    /// The versioned JSON report (see README).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Renders a report.
+pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, color: bool) -> String {
+    match format {
+        Format::Text => text::render(report, color),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report, rules),
+    }
+}

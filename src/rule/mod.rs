@@ -1,0 +1,288 @@
+//! Rules: loading from YAML (built in and user folders), validation, and query compilation.
+pub mod matcher;
+pub mod model;
+
+use crate::lang::Grammar;
+use matcher::{CMatcher, QueryHits};
+use model::{Matcher, RuleFile, Scope};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use tree_sitter::{Query, QueryCursor, StreamingIterator, Tree};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// A rule file that cannot be used: the run stops with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct RuleError {
+    /// The rule file (or folder).
+    pub file: String,
+    /// What is wrong and, where known, where.
+    pub message: String,
+}
+
+/// A loaded, compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Everything the file declares.
+    pub meta: RuleFile,
+    /// Where it came from (`rules/<id>.yaml` for built-in rules).
+    pub origin: String,
+    pub(crate) root: CMatcher,
+    pub(crate) absents: Vec<CMatcher>,
+}
+
+/// Every query leaf of every rule, compiled into one query per grammar.
+#[derive(Debug, Default)]
+struct GrammarQueries {
+    query: Option<Query>,
+    /// Pattern index of the combined query -> leaf id.
+    leaf_of_pattern: Vec<usize>,
+    match_capture: u32,
+}
+
+/// The rules of one run, with their queries compiled once.
+#[derive(Debug)]
+pub struct RuleSet {
+    /// Rules sorted by id.
+    pub rules: Vec<Rule>,
+    leaf_count: usize,
+    grammars: Vec<GrammarQueries>,
+}
+
+impl RuleSet {
+    /// Loads the built-in rules, then every `*.yaml`/`*.yml` in each user folder.
+    pub fn load(user_dirs: &[impl AsRef<Path>]) -> Result<Self, RuleError> {
+        let mut files: Vec<(String, String)> =
+            BUILTIN_RULES.iter().map(|(p, s)| (p.to_string(), s.to_string())).collect();
+        for dir in user_dirs {
+            let dir = dir.as_ref();
+            let err = |e: std::io::Error| RuleError { file: dir.display().to_string(), message: e.to_string() };
+            let mut paths: Vec<_> = std::fs::read_dir(dir)
+                .map_err(err)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            paths.sort();
+            for p in paths {
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| RuleError { file: p.display().to_string(), message: e.to_string() })?;
+                files.push((p.display().to_string(), text));
+            }
+        }
+        Self::from_sources(files)
+    }
+
+    /// Builds a rule set from (origin, YAML text) pairs.
+    pub fn from_sources(files: Vec<(String, String)>) -> Result<Self, RuleError> {
+        let mut leaves: Vec<(String, Vec<model::LanguageName>)> = Vec::new();
+        let mut rules = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for (origin, text) in files {
+            let fail = |message: String| RuleError { file: origin.clone(), message };
+            // Matchers are single-key maps (`all: [...]`), not YAML tags.
+            let meta: RuleFile =
+                yaml_serde::with::singleton_map_recursive::deserialize(yaml_serde::Deserializer::from_str(&text))
+                    .map_err(|e| fail(e.to_string()))?;
+            validate(&origin, &meta).map_err(fail)?;
+            if let Some(first) = seen.insert(meta.id.clone(), origin.clone()) {
+                return Err(fail(format!("duplicate rule id `{}` (also defined in {first})", meta.id)));
+            }
+            let (root, absents) = split_absents(&meta.matcher, meta.scope).map_err(fail)?;
+            let mut compile = |m: &Matcher| compile(m, &meta.languages, &mut leaves);
+            let root = compile(&root).map_err(fail)?;
+            let absents = absents.iter().map(compile).collect::<Result<Vec<_>, _>>().map_err(fail)?;
+            if !root.has_anchor() || !absents.iter().all(CMatcher::has_anchor) {
+                return Err(fail(
+                    "match: needs a `query` to find candidate nodes (at the top, in the first anchored `all` entry, \
+                     or in every `any` branch)"
+                        .into(),
+                ));
+            }
+            rules.push(Rule { meta, origin, root, absents });
+        }
+        rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        let mut grammars = Vec::new();
+        for g in Grammar::ALL {
+            grammars.push(compile_grammar(g, &leaves, &rules)?);
+        }
+        Ok(Self { rules, leaf_count: leaves.len(), grammars })
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+
+    /// Runs every query of the grammar over the tree once.
+    pub fn query_hits<'t>(
+        &self,
+        grammar: Grammar,
+        tree: &'t Tree,
+        src: &str,
+        cursor: &mut QueryCursor,
+    ) -> QueryHits<'t> {
+        let mut hits = QueryHits::new(self.leaf_count);
+        let gq = &self.grammars[grammar.index()];
+        let Some(query) = &gq.query else { return hits };
+        let mut matches = cursor.matches(query, tree.root_node(), src.as_bytes());
+        while let Some(m) = matches.next() {
+            let leaf = gq.leaf_of_pattern[m.pattern_index];
+            for c in m.captures.iter().filter(|c| c.index == gq.match_capture) {
+                hits.add(leaf, c.node);
+            }
+        }
+        hits
+    }
+}
+
+fn validate(origin: &str, meta: &RuleFile) -> Result<(), String> {
+    let stem = Path::new(origin).file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if meta.id != stem {
+        return Err(format!("id `{}` must equal the file name stem `{stem}`", meta.id));
+    }
+    if meta.id.is_empty() || !meta.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err(format!("id `{}` may only hold lowercase letters, digits and `-`", meta.id));
+    }
+    if meta.languages.is_empty() {
+        return Err("languages: lists no language".into());
+    }
+    if meta.examples.bad.is_empty() || meta.examples.good.is_empty() {
+        return Err("examples: needs at least one `bad` and one `good` snippet".into());
+    }
+    Ok(())
+}
+
+/// Splits `absent` conditions off the top-level `all`: they are decided per file or per project, not per node.
+fn split_absents(m: &Matcher, scope: Scope) -> Result<(Matcher, Vec<Matcher>), String> {
+    let (rest, absents): (Vec<Matcher>, Vec<Matcher>) = match m {
+        Matcher::All(items) => items.iter().cloned().partition(|i| !matches!(i, Matcher::Absent(_))),
+        other => (vec![other.clone()], Vec::new()),
+    };
+    let absents: Vec<Matcher> = absents
+        .into_iter()
+        .map(|a| match a {
+            Matcher::Absent(inner) => *inner,
+            _ => unreachable!("partitioned on Absent"),
+        })
+        .collect();
+    if rest.iter().any(contains_absent) || absents.iter().any(contains_absent) {
+        return Err("match: `absent` may only appear directly in the rule's top-level `all`".into());
+    }
+    if !absents.is_empty() && scope == Scope::Node {
+        return Err("match: `absent` needs `scope: file` or `scope: project`".into());
+    }
+    Ok((Matcher::All(rest), absents))
+}
+
+fn contains_absent(m: &Matcher) -> bool {
+    match m {
+        Matcher::Absent(_) => true,
+        Matcher::All(v) | Matcher::Any(v) => v.iter().any(contains_absent),
+        Matcher::Not(b) | Matcher::Has(b) | Matcher::Inside(b) => contains_absent(b),
+        _ => false,
+    }
+}
+
+fn compile(
+    m: &Matcher,
+    langs: &[model::LanguageName],
+    leaves: &mut Vec<(String, Vec<model::LanguageName>)>,
+) -> Result<CMatcher, String> {
+    let mut sub = |items: &[Matcher]| items.iter().map(|i| compile(i, langs, leaves)).collect::<Result<Vec<_>, _>>();
+    Ok(match m {
+        Matcher::Query(src) => {
+            let id = match leaves.iter().position(|(s, _)| s == src) {
+                Some(i) => i,
+                None => {
+                    leaves.push((src.clone(), Vec::new()));
+                    leaves.len() - 1
+                }
+            };
+            for l in langs {
+                if !leaves[id].1.contains(l) {
+                    leaves[id].1.push(*l);
+                }
+            }
+            CMatcher::Query(id)
+        }
+        Matcher::All(v) => CMatcher::All(sub(v)?),
+        Matcher::Any(v) => CMatcher::Any(sub(v)?),
+        Matcher::Not(b) => CMatcher::Not(Box::new(compile(b, langs, leaves)?)),
+        Matcher::Has(b) => CMatcher::Has(Box::new(compile(b, langs, leaves)?)),
+        Matcher::Inside(b) => CMatcher::Inside(Box::new(compile(b, langs, leaves)?)),
+        Matcher::Absent(_) => unreachable!("absent conditions are split off before compiling"),
+        Matcher::Property(names) => CMatcher::Property(names.names().to_vec()),
+        Matcher::Value(cond) => {
+            let set = [cond.is.is_some(), cond.one_of.is_some(), cond.predicate.is_some()];
+            if set.iter().filter(|s| **s).count() != 1 {
+                return Err("match: `value` needs exactly one of `is`, `in`, `predicate`".into());
+            }
+            CMatcher::Value(cond.clone())
+        }
+        Matcher::TlsContext(c) => CMatcher::TlsContext(c.clone()),
+        Matcher::TlsRole(r) => CMatcher::TlsRole(*r),
+        Matcher::Predicate(p) => CMatcher::Predicate(*p),
+    })
+}
+
+fn compile_grammar(
+    g: Grammar,
+    leaves: &[(String, Vec<model::LanguageName>)],
+    rules: &[Rule],
+) -> Result<GrammarQueries, RuleError> {
+    let language = g.language();
+    let mut combined = String::new();
+    let mut leaf_of_pattern = Vec::new();
+    for (id, (src, langs)) in leaves.iter().enumerate() {
+        if !langs.iter().any(|l| g.serves(*l)) {
+            continue;
+        }
+        let q = Query::new(&language, src).map_err(|e| {
+            let owner = rules.iter().find(|r| r.uses_leaf(id)).map_or("<rules>", |r| r.origin.as_str());
+            RuleError {
+                file: owner.to_string(),
+                message: format!(
+                    "match: query does not compile for {g:?} (row {}, column {}): {:?} error: {}",
+                    e.row + 1,
+                    e.column + 1,
+                    e.kind,
+                    e.message
+                ),
+            }
+        })?;
+        if q.capture_index_for_name("match").is_none() {
+            let owner = rules.iter().find(|r| r.uses_leaf(id)).map_or("<rules>", |r| r.origin.as_str());
+            return Err(RuleError {
+                file: owner.to_string(),
+                message: "match: every query needs a `@match` capture on the node it matches".into(),
+            });
+        }
+        leaf_of_pattern.extend(std::iter::repeat_n(id, q.pattern_count()));
+        combined.push_str(src);
+        combined.push('\n');
+    }
+    if leaf_of_pattern.is_empty() {
+        return Ok(GrammarQueries::default());
+    }
+    let query = Query::new(&language, &combined).map_err(|e| RuleError {
+        file: "<rules>".into(),
+        message: format!("combined query does not compile: {}", e.message),
+    })?;
+    let match_capture = query.capture_index_for_name("match").expect("every leaf has @match");
+    Ok(GrammarQueries { query: Some(query), leaf_of_pattern, match_capture })
+}
+
+impl Rule {
+    fn uses_leaf(&self, id: usize) -> bool {
+        let mut set = HashSet::new();
+        self.root.leaves(&mut set);
+        self.absents.iter().for_each(|a| a.leaves(&mut set));
+        set.contains(&id)
+    }
+
+    /// Whether the rule runs on files of this grammar.
+    pub fn serves(&self, g: Grammar) -> bool {
+        self.meta.languages.iter().any(|l| g.serves(*l))
+    }
+}

@@ -1,0 +1,215 @@
+//! The rule file format: typed serde structs, `deny_unknown_fields` everywhere.
+//!
+//! `schemas/rule.schema.json` is generated from these types (`mcp-tls-audit schema`).
+use crate::finding::{Confidence, Severity};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// One rule: `rules/<id>.yaml`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// Stable id; equals the file stem. Lowercase letters, digits and `-`.
+    pub id: String,
+    /// Short title, sentence case.
+    pub title: String,
+    /// Severity of every finding of this rule.
+    pub severity: Severity,
+    /// Confidence of every finding of this rule.
+    pub confidence: Confidence,
+    /// Languages the `match` applies to.
+    pub languages: Vec<LanguageName>,
+    /// What one match needs to see: a node, a whole file, or the whole scanned project.
+    pub scope: Scope,
+    /// One-line diagnostic headline.
+    pub message: String,
+    /// One line on how to fix it.
+    pub help: String,
+    /// Markdown documentation: What it does / Why is this bad? / Example / Fix.
+    pub docs: String,
+    /// CWE numbers.
+    #[serde(default)]
+    pub cwe: Vec<u32>,
+    /// Links to further reading.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Code that must fire the rule (`bad`) and code that must not (`good`).
+    pub examples: Examples,
+    /// The matcher.
+    #[serde(rename = "match")]
+    pub matcher: Matcher,
+}
+
+/// A language a rule can apply to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LanguageName {
+    /// `.js .mjs .cjs .jsx`
+    Javascript,
+    /// `.ts .mts .cts .tsx`
+    Typescript,
+}
+
+/// How much code one match needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The match is decided at one node.
+    Node,
+    /// `absent` conditions look at the whole file.
+    File,
+    /// `absent` conditions look at every file of the scanned project.
+    Project,
+}
+
+/// Example snippets; each is scanned as a TypeScript file of its own.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Every snippet here must produce at least one finding of this rule.
+    pub bad: Vec<String>,
+    /// No snippet here may produce a finding of this rule.
+    pub good: Vec<String>,
+}
+
+/// A matcher: a tree-sitter query, a combinator, or a named predicate.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Matcher {
+    /// A tree-sitter query (S-expression). The node captured as `@match` is the matched node.
+    Query(String),
+    /// Every sub-matcher matches the node.
+    All(Vec<Matcher>),
+    /// At least one sub-matcher matches the node.
+    Any(Vec<Matcher>),
+    /// The sub-matcher does not match the node.
+    Not(Box<Matcher>),
+    /// Some descendant of the node matches.
+    Has(Box<Matcher>),
+    /// Some ancestor of the node matches.
+    Inside(Box<Matcher>),
+    /// Nothing in the file (scope: file) or project (scope: project) matches. Only at the top of a rule's `all`.
+    Absent(Box<Matcher>),
+    /// The node is a property (pair, shorthand, method, or member assignment) with one of these names.
+    Property(OneOrMany),
+    /// The node's resolved value satisfies a condition.
+    Value(ValueCondition),
+    /// The node is a TLS server or client creation whose resolved options satisfy conditions.
+    TlsContext(TlsContextCondition),
+    /// The property at the node belongs to a TLS options object of this role.
+    TlsRole(Role),
+    /// A named predicate implemented in Rust.
+    Predicate(NodePredicate),
+}
+
+/// One name or a list of names.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// A single name.
+    One(String),
+    /// Several names.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The names as a slice.
+    pub fn names(&self) -> &[String] {
+        match self {
+            Self::One(s) => std::slice::from_ref(s),
+            Self::Many(v) => v,
+        }
+    }
+}
+
+/// A condition on a resolved value. Exactly one field is set.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueCondition {
+    /// The value is statically known and strictly equals this scalar (`false` is not `0`).
+    #[serde(default)]
+    pub is: Option<Scalar>,
+    /// The value is statically known and strictly equals one of these scalars.
+    #[serde(default, rename = "in")]
+    pub one_of: Option<Vec<Scalar>>,
+    /// A named predicate on the value.
+    #[serde(default)]
+    pub predicate: Option<ValuePredicate>,
+}
+
+/// A literal value in a rule.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A string.
+    String(String),
+}
+
+/// Named predicates on a resolved value.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValuePredicate {
+    /// A function that accepts everything: every return is a falsy constant and it never throws.
+    AcceptsAll,
+}
+
+/// Named predicates on a node.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodePredicate {
+    /// A string literal that, with the literals it is concatenated or joined with, holds a PEM private key with key material.
+    PrivateKeyLiteral,
+}
+
+/// Which side of a TLS connection an options object configures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A TLS server (`https.createServer`, fastify `https`, ...).
+    Server,
+    /// A TLS client (`https.request`, `new https.Agent`, undici `connect`, ...).
+    Client,
+}
+
+/// Conditions on a TLS server or client created at the node.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsContextCondition {
+    /// Server or client.
+    pub role: Role,
+    /// Conditions on option keys (Node names: `cert`, `key`, `ca`, `requestCert`, ...; got's names are mapped to them).
+    #[serde(default)]
+    pub options: BTreeMap<String, KeyCondition>,
+    /// Point the finding at this option's property instead of the creation call.
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+/// A condition on one option key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum KeyCondition {
+    /// The key is set to exactly this boolean.
+    Bool(bool),
+    /// A condition by name.
+    Word(KeyWord),
+}
+
+/// Named key conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyWord {
+    /// The key is set (to anything).
+    Present,
+    /// The options are fully known and the key is not set.
+    Absent,
+    /// The key is absent, or set to a known value other than `true`.
+    NotTrue,
+    /// The key's value is read from a file (`fs.readFileSync`, `fs/promises` `readFile`).
+    FromFile,
+}

@@ -1,0 +1,126 @@
+//! The CLI end to end on the demo project: snapshots of every format, SARIF schema validity, exit codes.
+use crate::support::{run, sarif_errors};
+
+const DEMO: &str = "fixtures/projects/demo";
+
+#[test]
+fn demo_text_report() {
+    let out = run(["scan", DEMO, "--color", "never"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("demo_text", out.stdout);
+}
+
+#[test]
+fn demo_json_report() {
+    let out = run(["scan", DEMO, "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("demo_json", out.stdout);
+}
+
+#[test]
+fn demo_sarif_report_is_valid_sarif() {
+    let out = run(["scan", DEMO, "--format", "sarif"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("demo_sarif", out.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors = sarif_errors(&doc);
+    assert!(errors.is_empty(), "SARIF schema errors:\n{}", errors.join("\n"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    for r in results {
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(!uri.starts_with('/') && !uri.starts_with("fixtures"), "uri {uri} is not relative to the scanned dir");
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+        let rule = r["ruleId"].as_str().unwrap();
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(doc["runs"][0]["tool"]["driver"]["rules"][index]["id"], rule);
+    }
+}
+
+#[test]
+fn demo_skips_ignored_and_vendored_code_by_default() {
+    let out = run(["scan", DEMO, "--format", "json"]);
+    assert!(!out.stdout.contains("node_modules") && !out.stdout.contains("dist/"));
+    let all = run(["scan", DEMO, "--format", "json", "--include-vendored"]);
+    assert!(all.stdout.contains("node_modules/some-lib/index.js"), "--include-vendored scans dependencies");
+    assert!(!all.stdout.contains("dist/server.js"), ".gitignore still applies");
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    assert_eq!(run(["scan", DEMO, "--fail-on", "high", "-q"]).code, 1);
+    assert_eq!(run(["scan", DEMO, "--fail-on", "critical", "-q"]).code, 0);
+    let clean = run(["scan", "fixtures/projects/demo/src/pinned.ts"]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    assert!(clean.stdout.starts_with("No findings in 1 file."), "{}", clean.stdout);
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.sarif");
+    let out =
+        run(["scan".as_ref(), DEMO.as_ref(), "--format".as_ref(), "sarif".as_ref(), "-o".as_ref(), path.as_os_str()]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(written["version"], "2.1.0");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let missing = run(["scan", "no/such/dir"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no/such/dir: no such file or directory"), "{}", missing.stderr);
+    assert_eq!(run(["scan", DEMO, "--format", "xml"]).code, 2);
+    assert_eq!(run(["scan", DEMO, "--select", "no-such-rule"]).code, 2);
+    let unknown = run(["explain", "no-such-rule"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("unknown rule `no-such-rule`"));
+}
+
+#[test]
+fn rules_and_explain() {
+    let list = run(["rules", "--format", "json"]);
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(rules.len(), 10);
+    let text = run(["rules"]);
+    assert!(text.stdout.lines().count() == 11 && text.stdout.contains("client-cert-not-enforced"));
+    let explain = run(["explain", "client-cert-not-enforced"]);
+    assert_eq!(explain.code, 0);
+    assert!(explain.stdout.starts_with("# client-cert-not-enforced: "));
+    assert!(explain.stdout.contains("## Why is this bad?") && explain.stdout.contains("## References"));
+}
+
+/// Every `mcp-tls-audit` command in the README's code blocks runs without a usage error, and the README's rule
+/// table lists exactly the built-in rules with their severities.
+#[test]
+fn readme_commands_and_rule_table_are_true() {
+    let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
+    let mut checked = 0;
+    let mut in_block = false;
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        let Some(args) = line.strip_prefix("cargo run --release -- ").filter(|_| in_block) else { continue };
+        let args: Vec<&str> = args.split_whitespace().take_while(|a| !a.starts_with('#') && *a != "|").collect();
+        let out = run(args.iter().copied());
+        assert_ne!(out.code, 2, "README command `{line}` failed: {}", out.stderr);
+        checked += 1;
+    }
+    assert!(checked >= 3, "README shows at least three commands, found {checked}");
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&run(["rules", "--format", "json"]).stdout).unwrap();
+    for r in &rules {
+        let row = format!("| `{}` | {} |", r["id"].as_str().unwrap(), r["severity"].as_str().unwrap());
+        assert!(readme.contains(&row), "README rule table lacks the row starting `{row}`");
+    }
+    let severities = ["info", "low", "medium", "high", "critical"];
+    let rows = readme
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.split('|').nth(2).is_some_and(|c| severities.contains(&c.trim())))
+        .count();
+    assert_eq!(rows, rules.len(), "README rule table has {rows} rows for {} rules", rules.len());
+}

@@ -1,0 +1,53 @@
+//! Every `examples.bad` snippet fires its rule and every `examples.good` snippet does not.
+use mcp_tls_audit::engine::scan_source;
+use mcp_tls_audit::lang::Grammar;
+use mcp_tls_audit::rule::RuleSet;
+
+#[test]
+fn rule_examples_fire_and_stay_quiet_as_documented() {
+    let rules = RuleSet::load(&[] as &[&str]).unwrap();
+    let mut failures = Vec::new();
+    for rule in &rules.rules {
+        let id = &rule.meta.id;
+        let select = [id.clone()];
+        for (i, bad) in rule.meta.examples.bad.iter().enumerate() {
+            if scan_source(&rules, Some(&select), "example.ts", Grammar::Typescript, bad).is_empty() {
+                failures.push(format!("{id}: examples.bad[{i}] does not fire:\n{bad}"));
+            }
+        }
+        for (i, good) in rule.meta.examples.good.iter().enumerate() {
+            let found = scan_source(&rules, Some(&select), "example.ts", Grammar::Typescript, good);
+            if let Some(f) = found.first() {
+                failures.push(format!("{id}: examples.good[{i}] fires at line {}:\n{good}", f.location.start.line));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn built_in_rules_document_the_fixed_headings() {
+    let rules = RuleSet::load(&[] as &[&str]).unwrap();
+    assert!(rules.rules.len() >= 10);
+    for rule in &rules.rules {
+        for heading in ["## What it does", "## Why is this bad?", "## Example", "## Fix"] {
+            assert!(rule.meta.docs.contains(heading), "{}: docs lack `{heading}`", rule.origin);
+        }
+        assert!(!rule.meta.cwe.is_empty(), "{}: no CWE", rule.origin);
+        assert!(rule.meta.examples.bad.len() >= 2 && rule.meta.examples.good.len() >= 2, "{}", rule.origin);
+    }
+}
+
+#[test]
+fn rule_schema_is_up_to_date() {
+    let out = crate::support::run(["schema"]);
+    let path = crate::support::root().join("schemas/rule.schema.json");
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &out.stdout).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == out.stdout,
+        "schemas/rule.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test rule_schema`"
+    );
+}

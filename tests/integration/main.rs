@@ -1,0 +1,7 @@
+//! Integration tests: rule fixtures and examples, the CLI end to end, bad input, broken rules.
+mod bad_input;
+mod broken_rules;
+mod cli;
+mod examples;
+mod fixtures;
+mod support;
