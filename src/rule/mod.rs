@@ -102,10 +102,17 @@ impl RuleSet {
             rules.push(Rule { meta, origin, root, absents });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        let mut grammars = Vec::new();
-        for g in Grammar::ALL {
-            grammars.push(compile_grammar(g, &leaves, &rules)?);
-        }
+        // One compile per grammar, in parallel: query compilation dominates start-up.
+        let grammars = std::thread::scope(|s| {
+            let jobs: Vec<_> = Grammar::ALL
+                .iter()
+                .map(|&g| {
+                    let (leaves, rules) = (&leaves, &rules);
+                    s.spawn(move || compile_grammar(g, leaves, rules))
+                })
+                .collect();
+            jobs.into_iter().map(|j| j.join().expect("query compilation does not panic")).collect::<Result<Vec<_>, _>>()
+        })?;
         Ok(Self { rules, leaf_count: leaves.len(), grammars })
     }
 
@@ -232,43 +239,52 @@ fn compile_grammar(
     rules: &[Rule],
 ) -> Result<GrammarQueries, RuleError> {
     let language = g.language();
-    let mut combined = String::new();
-    let mut leaf_of_pattern = Vec::new();
-    for (id, (src, langs)) in leaves.iter().enumerate() {
-        if !langs.iter().any(|l| g.serves(*l)) {
-            continue;
-        }
-        let q = Query::new(&language, src).map_err(|e| {
-            let owner = rules.iter().find(|r| r.uses_leaf(id)).map_or("<rules>", |r| r.origin.as_str());
-            RuleError {
-                file: owner.to_string(),
-                message: format!(
-                    "match: query does not compile for {g:?} (row {}, column {}): {:?} error: {}",
-                    e.row + 1,
-                    e.column + 1,
-                    e.kind,
-                    e.message
-                ),
-            }
-        })?;
-        if q.capture_index_for_name("match").is_none() {
-            let owner = rules.iter().find(|r| r.uses_leaf(id)).map_or("<rules>", |r| r.origin.as_str());
-            return Err(RuleError {
-                file: owner.to_string(),
-                message: "match: every query needs a `@match` capture on the node it matches".into(),
-            });
-        }
-        leaf_of_pattern.extend(std::iter::repeat_n(id, q.pattern_count()));
-        combined.push_str(src);
-        combined.push('\n');
-    }
-    if leaf_of_pattern.is_empty() {
+    let owner = |id: usize| rules.iter().find(|r| r.uses_leaf(id)).map_or("<rules>", |r| r.origin.as_str()).to_string();
+    let used: Vec<usize> = (0..leaves.len()).filter(|&id| leaves[id].1.iter().any(|l| g.serves(*l))).collect();
+    if used.is_empty() {
         return Ok(GrammarQueries::default());
     }
-    let query = Query::new(&language, &combined).map_err(|e| RuleError {
-        file: "<rules>".into(),
-        message: format!("combined query does not compile: {}", e.message),
+    if let Some(&id) = used.iter().find(|&&id| !leaves[id].0.contains("@match")) {
+        return Err(RuleError {
+            file: owner(id),
+            message: "match: every query needs a `@match` capture on the node it matches".into(),
+        });
+    }
+    let combined: String = used.iter().map(|&id| format!("{}\n", leaves[id].0)).collect();
+    // Compiling a query is costly for large grammars: compile all leaves as one query, and only when that fails
+    // compile them one by one to name the broken rule.
+    let query = Query::new(&language, &combined).map_err(|_| {
+        used.iter()
+            .find_map(|&id| {
+                Query::new(&language, &leaves[id].0).err().map(|e| RuleError {
+                    file: owner(id),
+                    message: format!(
+                        "match: query does not compile for {g:?} (row {}, column {}): {:?} error: {}",
+                        e.row + 1,
+                        e.column + 1,
+                        e.kind,
+                        e.message
+                    ),
+                })
+            })
+            .unwrap_or_else(|| RuleError {
+                file: "<rules>".into(),
+                message: "the combined query does not compile".into(),
+            })
     })?;
+    // Pattern start offsets tell which leaf each pattern of the combined query came from.
+    let mut starts = Vec::with_capacity(used.len());
+    let mut offset = 0;
+    for &id in &used {
+        starts.push((offset, id));
+        offset += leaves[id].0.len() + 1;
+    }
+    let leaf_of_pattern = (0..query.pattern_count())
+        .map(|p| {
+            let at = query.start_byte_for_pattern(p);
+            starts.iter().rev().find(|(o, _)| *o <= at).map(|(_, id)| *id).expect("pattern lies in a leaf")
+        })
+        .collect();
     let match_capture = query.capture_index_for_name("match").expect("every leaf has @match");
     Ok(GrammarQueries { query: Some(query), leaf_of_pattern, match_capture })
 }
