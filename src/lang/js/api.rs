@@ -39,6 +39,12 @@ const SINKS: &[Sink] = &[
     },
     Sink { names: &["@hono/node-server.serve"], role: Role::Server, path: &["serverOptions"], aliases: &[] },
     Sink {
+        names: &["@hapi/hapi.server", "@hapi/hapi.Server", "hapi.server", "hapi.Server", "Bun.serve"],
+        role: Role::Server,
+        path: &["tls"],
+        aliases: &[],
+    },
+    Sink {
         names: &["https.request", "https.get", "https.Agent", "tls.connect", "http2.connect", "ws", "ws.WebSocket"],
         role: Role::Client,
         path: &[],
@@ -116,7 +122,12 @@ pub fn contexts<'t>(r: &Resolver<'_, 't>, calls: &[Node<'t>]) -> Vec<TlsContext<
             }
             continue;
         }
-        let Some(sink) = SINKS.iter().find(|s| s.names.contains(&name.as_str())) else { continue };
+        let Some(sink) = SINKS.iter().find(|s| s.names.contains(&name.as_str())) else {
+            if let Some(ctx) = nested_client_block(r, call, &name) {
+                out.push(ctx);
+            }
+            continue;
+        };
         let Some(mut options) = options_argument(r, call) else { continue };
         for key in sink.path {
             options = match options {
@@ -156,6 +167,39 @@ fn options_argument<'t>(r: &Resolver<'_, 't>, call: Node<'t>) -> Option<Value<'t
         }
     }
     Some(if unknown { Value::Unknown } else { Value::Undefined })
+}
+
+/// Where database, queue and mail clients keep their TLS options: `new Pool({ ssl: {...} })`,
+/// `new Redis({ tls: {...} })`, knex `connection.ssl`, sequelize `dialectOptions.ssl`.
+const NESTED_CLIENT_PATHS: &[&[&str]] =
+    &[&["ssl"], &["tls"], &["connection", "ssl"], &["dialectOptions", "ssl"], &["sslOptions"]];
+
+/// A client TLS options block inside the options of a call the catalogue does not know. Calls that look like
+/// they create servers are left alone: their `tls` block configures the server side.
+fn nested_client_block<'t>(r: &Resolver<'_, 't>, call: Node<'t>, callee: &str) -> Option<TlsContext<'t>> {
+    let lower = callee.to_ascii_lowercase();
+    if ["server", "serve", "listen"].iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    let Some(Value::Object(options)) = options_argument(r, call) else { return None };
+    NESTED_CLIENT_PATHS.iter().find_map(|path| {
+        let mut value = Value::Object(options.clone());
+        for key in *path {
+            value = match value {
+                Value::Object(o) => match o.lookup(key) {
+                    Lookup::Found(p) => p.value.clone(),
+                    _ => return None,
+                },
+                _ => return None,
+            };
+        }
+        matches!(value, Value::Object(_)).then_some(TlsContext {
+            role: Role::Client,
+            anchor: call,
+            options: value,
+            aliases: &[],
+        })
+    })
 }
 
 /// `new tls.TLSSocket(socket, { isServer: true, ... })`.

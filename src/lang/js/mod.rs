@@ -109,7 +109,10 @@ impl<'t> JsFile<'t> {
                 if literals.contains(&object.id()) {
                     return true;
                 }
-                role == Role::Server && self.looks_like_server_options(object)
+                // `requestCert` in options passed to a client call (`tls.connect`) does not make them a server's.
+                role == Role::Server
+                    && !self.role_literals(Role::Client).contains(&object.id())
+                    && self.looks_like_server_options(object)
             }
             "assignment_expression" => {
                 let target = node.child_by_field_name("left").and_then(|l| l.child_by_field_name("object"));

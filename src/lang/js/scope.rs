@@ -14,6 +14,13 @@ pub enum DeclKind<'t> {
         /// The destructured expression.
         source: Node<'t>,
     },
+    /// `const [a, x] = source`: element `index` of `source`.
+    Indexed {
+        /// Position in the array pattern.
+        index: usize,
+        /// The destructured expression.
+        source: Node<'t>,
+    },
     /// `function x() {}`.
     Function(Node<'t>),
     /// `import x from 'm'`, `import * as x from 'm'`, `import { n as x } from 'm'`.
@@ -44,6 +51,8 @@ pub struct FileIndex<'t> {
     decls: HashMap<&'t str, Vec<Decl<'t>>>,
     /// Every `call_expression` and `new_expression`, in source order.
     pub calls: Vec<Node<'t>>,
+    /// `name.key = value` assignments, by `name`.
+    member_assignments: HashMap<&'t str, Vec<Node<'t>>>,
 }
 
 fn is_block_scope(kind: &str) -> bool {
@@ -113,6 +122,16 @@ impl<'t> FileIndex<'t> {
         let function = scopes.iter().rev().find(|(_, f)| *f).map_or(block, |(n, _)| *n);
         match node.kind() {
             "call_expression" | "new_expression" => self.calls.push(node),
+            "assignment_expression" => {
+                let base = node
+                    .child_by_field_name("left")
+                    .filter(|l| matches!(l.kind(), "member_expression" | "subscript_expression"))
+                    .and_then(|l| l.child_by_field_name("object"))
+                    .filter(|o| o.kind() == "identifier");
+                if let Some(base) = base {
+                    self.member_assignments.entry(text(base, src)).or_default().push(node);
+                }
+            }
             "variable_declaration" | "lexical_declaration" => {
                 let scope = if node.kind() == "variable_declaration" { function } else { block };
                 let mut c = node.walk();
@@ -183,6 +202,21 @@ impl<'t> FileIndex<'t> {
                             target.start_byte(),
                         ),
                         _ => self.bind_opaque(target, scope, src),
+                    }
+                }
+            }
+            "array_pattern" => {
+                // Holes (`[, b]`) are bare commas: the index is the count of commas before the element.
+                let mut index = 0;
+                let mut c = pattern.walk();
+                for child in pattern.children(&mut c) {
+                    match (child.kind(), value) {
+                        (",", _) => index += 1,
+                        ("identifier", Some(source)) => {
+                            self.add(text(child, src), DeclKind::Indexed { index, source }, scope, child.start_byte())
+                        }
+                        ("[" | "]" | "comment", _) => {}
+                        _ => self.bind_opaque(child, scope, src),
                     }
                 }
             }
@@ -274,6 +308,11 @@ impl<'t> FileIndex<'t> {
                 _ => {}
             }
         }
+    }
+
+    /// The `name.key = value` assignments of the file (any scope: callers check which declaration they hit).
+    pub fn member_assignments(&self, name: &str) -> &[Node<'t>] {
+        self.member_assignments.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// The declaration of `name` visible at byte `pos`: the innermost scope wins, then the latest declaration.

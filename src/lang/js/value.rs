@@ -257,7 +257,17 @@ impl<'a, 't> Resolver<'a, 't> {
             return Value::Unknown;
         };
         match &decl.kind {
-            DeclKind::Var(Some(v)) if !(v.start_byte() <= at && at < v.end_byte()) => self.eval(*v, d),
+            DeclKind::Var(Some(v)) if !(v.start_byte() <= at && at < v.end_byte()) => match self.eval(*v, d) {
+                Value::Object(mut o) => {
+                    self.add_member_assignments(name, decl.at, &mut o, d);
+                    Value::Object(o)
+                }
+                other => other,
+            },
+            DeclKind::Indexed { index, source } => match self.eval(*source, d) {
+                Value::Array(mut items) if *index < items.len() => items.swap_remove(*index),
+                _ => Value::Unknown,
+            },
             DeclKind::Destructured { key, source } => match self.eval(*source, d) {
                 Value::Object(o) => match o.lookup(key) {
                     Lookup::Found(p) => p.value.clone(),
@@ -267,6 +277,23 @@ impl<'a, 't> Resolver<'a, 't> {
             },
             DeclKind::Function(f) => Value::Function(*f),
             _ => Value::Unknown,
+        }
+    }
+
+    /// Adds `name.key = value` assignments to the object bound by the declaration at `decl_at`.
+    fn add_member_assignments(&self, name: &str, decl_at: usize, obj: &mut Obj<'t>, d: u8) {
+        for &assign in self.index.member_assignments(name) {
+            let same = self.index.lookup(name, assign.start_byte()).is_some_and(|decl| decl.at == decl_at);
+            if !same || assign.start_byte() < decl_at {
+                continue;
+            }
+            let key = assign.child_by_field_name("left").and_then(|l| self.member_key(l));
+            match (key, assign.child_by_field_name("right")) {
+                (Some(key), Some(right)) => {
+                    obj.entries.push(Entry::Prop(Prop { key, value: self.eval(right, d), node: assign }))
+                }
+                _ => obj.entries.push(Entry::Opaque),
+            }
         }
     }
 
@@ -329,9 +356,21 @@ impl<'a, 't> Resolver<'a, 't> {
                 items.into_iter().map(|v| if let Value::Str(s) = v { Some(s) } else { None }).collect();
             return parts.map_or(Value::Unknown, |p| Value::Str(p.join(&sep)));
         }
+        if callee.kind() == "member_expression"
+            && matches!(self.member_key(callee).as_deref(), Some("toString" | "trim"))
+            && let Some(object) = callee.child_by_field_name("object")
+        {
+            // `readFileSync(p).toString()` is still the file's content.
+            return match self.eval(object, d) {
+                v @ (Value::Str(_) | Value::Call { .. }) => v,
+                _ => Value::Unknown,
+            };
+        }
         let name = self.canonical_at(callee, d).unwrap_or_default();
         match name.as_str() {
-            "Object.freeze" => return args.first().map_or(Value::Unknown, |a| self.eval(*a, d)),
+            "Object.freeze" | "Promise.all" | "Promise.resolve" => {
+                return args.first().map_or(Value::Unknown, |a| self.eval(*a, d));
+            }
             "Object.assign" => {
                 let mut merged = Obj::default();
                 for a in &args {
@@ -394,7 +433,7 @@ impl<'a, 't> Resolver<'a, 't> {
                     {
                         self.canonical_at(*v, d)
                     }
-                    DeclKind::Opaque | DeclKind::Var(_) => None,
+                    DeclKind::Opaque | DeclKind::Var(_) | DeclKind::Indexed { .. } => None,
                     DeclKind::Function(_) => Some(name.to_string()),
                 }
             }
