@@ -71,6 +71,9 @@ pub struct RuleArgs {
     /// Run only these rule ids (comma-separated or repeated).
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub select: Vec<String>,
+    /// Findings in test-only code (test folders, `*.test.*`, `#[cfg(test)]`): lower their confidence, or keep it.
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = crate::engine::TestCodePolicy::Lower)]
+    pub test_code: crate::engine::TestCodePolicy,
 }
 
 /// How results are reported.

@@ -26,6 +26,18 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Run only these rule ids (all when `None`).
     pub select: Option<Vec<String>>,
+    /// How findings in test-only code are reported.
+    pub test_code: TestCodePolicy,
+}
+
+/// How findings in test-only code are reported. They are never dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TestCodePolicy {
+    /// One step lower confidence.
+    #[default]
+    Lower,
+    /// As in production code.
+    Keep,
 }
 
 /// Everything a scan found.
@@ -67,6 +79,11 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
         report.messages.extend(messages);
         let outcomes = analyse_parallel(rules, &active, &files, opts);
         collect(rules, outcomes, &mut report);
+    }
+    if opts.test_code == TestCodePolicy::Lower {
+        for f in report.findings.iter_mut().filter(|f| f.test_code) {
+            f.confidence = f.confidence.lowered();
+        }
     }
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.findings.dedup();
@@ -215,9 +232,29 @@ fn analyse_text(
     cursor: &mut QueryCursor,
     out: &mut FileOutcome,
 ) {
-    let path = &file.path;
     let src: &str = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    parser.set_language(&file.grammar.language()).expect("bundled grammars are compatible");
+    match file.grammar.language() {
+        Some(language) => analyse_js(rules, active, file, src, &language, parser, cursor, out),
+        None => analyse_rust(rules, active, file, src, out),
+    }
+    if !out.pending.is_empty() {
+        out.source = Some(src.into());
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn analyse_js(
+    rules: &RuleSet,
+    active: &[usize],
+    file: &SourceFile,
+    src: &str,
+    language: &tree_sitter::Language,
+    parser: &mut Parser,
+    cursor: &mut QueryCursor,
+    out: &mut FileOutcome,
+) {
+    let path = &file.path;
+    parser.set_language(language).expect("bundled grammars are compatible");
     let Some(tree) = parser.parse(src, None) else {
         out.messages.push(Message::new(Level::Warning, path, "the parser gave up; skipped"));
         return;
@@ -252,13 +289,63 @@ fn analyse_text(
             if let Some(at) = rule.root.eval(node, &cx)
                 && seen.insert(at.byte_range())
             {
-                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at) });
+                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at.byte_range(), None) });
             }
         }
     }
-    if !out.pending.is_empty() {
-        out.source = Some(src.into());
+}
+
+fn analyse_rust(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &str, out: &mut FileOutcome) {
+    let path = &file.path;
+    let parsed = match crate::lang::rust::parse(src, is_test_path(&file.rel)) {
+        Ok(p) => p,
+        Err(e) => {
+            out.messages.push(Message::new(Level::Warning, path, format!("{}; skipped", e.message)));
+            return;
+        }
+    };
+    out.scanned = true;
+    if let Some(note) = parsed.fallback {
+        out.messages.push(Message::new(Level::Warning, path, note));
     }
+    let facts = &parsed.facts;
+    for &ri in active {
+        let rule = &rules.rules[ri];
+        let Some((root, absents)) = rule.rust() else { continue };
+        for (ai, absent) in absents.iter().enumerate() {
+            if absent.exists(facts) {
+                out.absent_hits.insert((ri, ai));
+            }
+        }
+        if rule.meta.scope == Scope::File && (0..absents.len()).any(|a| out.absent_hits.contains(&(ri, a))) {
+            continue;
+        }
+        let mut seen = HashSet::new();
+        for subject in root.candidates(facts) {
+            if root.eval(subject, facts) && seen.insert(subject.at()) {
+                let test = Some(subject.in_test());
+                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, subject.at(), test) });
+            }
+        }
+    }
+}
+
+/// Test-only locations by path: Rust `tests/`, `benches/`, `examples/`; JS `test/`, `tests/`, `__tests__/`,
+/// `*.test.*` and `*.spec.*`.
+pub fn is_test_path(rel: &str) -> bool {
+    let mut parts = rel.split('/').peekable();
+    let mut dirs = Vec::new();
+    let mut name = "";
+    while let Some(p) = parts.next() {
+        if parts.peek().is_some() {
+            dirs.push(p);
+        } else {
+            name = p;
+        }
+    }
+    dirs.iter().any(|d| matches!(*d, "test" | "tests" | "__tests__" | "benches" | "examples" | "fixtures" | "testdata"))
+        || name.contains(".test.")
+        || name.contains(".spec.")
 }
 
 fn first_error_line(root: Node<'_>) -> usize {
@@ -277,6 +364,10 @@ fn first_error_line(root: Node<'_>) -> usize {
 }
 
 fn position(src: &str, byte: usize) -> Position {
+    let mut byte = byte.min(src.len());
+    while !src.is_char_boundary(byte) {
+        byte -= 1;
+    }
     let before = &src[..byte];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     Position {
@@ -285,20 +376,26 @@ fn position(src: &str, byte: usize) -> Position {
     }
 }
 
-fn finding(rule: &Rule, file: &SourceFile, src: &str, node: Node<'_>) -> Finding {
+/// A finding of `rule` at `at`. `rust_test` is `Some(in test code)` for Rust facts, `None` for JS nodes (whose
+/// test-ness comes from the path).
+fn finding(rule: &Rule, file: &SourceFile, src: &str, at: std::ops::Range<usize>, rust_test: Option<bool>) -> Finding {
+    let section = rust_test.and(rule.meta.rust.as_ref());
+    let message = section.and_then(|r| r.message.as_deref()).unwrap_or(&rule.meta.message);
+    let help = section.and_then(|r| r.help.as_deref()).unwrap_or(&rule.meta.help);
     Finding {
         rule: rule.meta.id.clone(),
         severity: rule.meta.severity,
         confidence: rule.meta.confidence,
-        message: rule.meta.message.trim().to_string(),
-        help: rule.meta.help.trim().to_string(),
+        message: message.trim().to_string(),
+        help: help.trim().to_string(),
         location: Location {
             path: display_path(&file.path),
             rel_path: file.rel.clone(),
-            start: position(src, node.start_byte()),
-            end: position(src, node.end_byte()),
-            bytes: node.byte_range(),
+            start: position(src, at.start),
+            end: position(src, at.end),
+            bytes: at,
         },
+        test_code: rust_test.unwrap_or_else(|| is_test_path(&file.rel)),
     }
 }
 

@@ -44,6 +44,14 @@ impl Severity {
 }
 
 impl Confidence {
+    /// One step less sure (low stays low).
+    pub fn lowered(self) -> Self {
+        match self {
+            Self::High => Self::Medium,
+            Self::Medium | Self::Low => Self::Low,
+        }
+    }
+
     /// The lowercase name used in rules and reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -108,6 +116,9 @@ pub struct Finding {
     /// Where it is.
     #[serde(flatten)]
     pub location: Location,
+    /// In test-only code: a test path, `#[cfg(test)]` or `#[test]`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub test_code: bool,
 }
 
 impl Finding {

@@ -108,6 +108,7 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
         },
         max_file_size: args.input.max_file_size,
         select: (!args.rules.select.is_empty()).then(|| args.rules.select.clone()),
+        test_code: args.rules.test_code,
     };
     let report = engine::scan(&rules, &args.paths, &opts);
     let out = &args.output;

@@ -1,5 +1,6 @@
 //! Parser front ends, one module per kind of input.
 pub mod js;
+pub mod rust;
 
 use std::path::Path;
 
@@ -12,11 +13,13 @@ pub enum Grammar {
     Typescript,
     /// `.tsx`
     Tsx,
+    /// `.rs` (parsed with syn, not tree-sitter).
+    Rust,
 }
 
 impl Grammar {
-    /// Every grammar, in a fixed order (the index into per-grammar tables).
-    pub const ALL: [Grammar; 3] = [Grammar::Javascript, Grammar::Typescript, Grammar::Tsx];
+    /// The tree-sitter grammars, in a fixed order (the index into per-grammar query tables).
+    pub const TREE_SITTER: [Grammar; 3] = [Grammar::Javascript, Grammar::Typescript, Grammar::Tsx];
 
     /// The grammar for a file name, if the file is source we scan.
     pub fn for_path(path: &Path) -> Option<Self> {
@@ -24,6 +27,7 @@ impl Grammar {
             "js" | "mjs" | "cjs" | "jsx" => Some(Self::Javascript),
             "ts" | "mts" | "cts" => Some(Self::Typescript),
             "tsx" => Some(Self::Tsx),
+            "rs" => Some(Self::Rust),
             _ => None,
         }
     }
@@ -33,12 +37,13 @@ impl Grammar {
         self as usize
     }
 
-    /// The tree-sitter language.
-    pub fn language(self) -> tree_sitter::Language {
+    /// The tree-sitter language (`None` for Rust, which syn parses).
+    pub fn language(self) -> Option<tree_sitter::Language> {
         match self {
-            Self::Javascript => tree_sitter_javascript::LANGUAGE.into(),
-            Self::Typescript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-            Self::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Self::Javascript => Some(tree_sitter_javascript::LANGUAGE.into()),
+            Self::Typescript => Some(tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()),
+            Self::Tsx => Some(tree_sitter_typescript::LANGUAGE_TSX.into()),
+            Self::Rust => None,
         }
     }
 

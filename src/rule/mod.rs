@@ -1,10 +1,11 @@
 //! Rules: loading from YAML (built in and user folders), validation, and query compilation.
 pub mod matcher;
 pub mod model;
+pub mod rust;
 
 use crate::lang::Grammar;
 use matcher::{CMatcher, QueryHits};
-use model::{Matcher, RuleFile, Scope};
+use model::{ArgPattern, LanguageName, Matcher, RuleFile, RustMatcher, Scope};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use tree_sitter::{Query, QueryCursor, StreamingIterator, Tree};
@@ -30,6 +31,8 @@ pub struct Rule {
     pub origin: String,
     pub(crate) root: CMatcher,
     pub(crate) absents: Vec<CMatcher>,
+    /// The Rust section, split like the JS matcher: per-fact conditions and file/project `absent` conditions.
+    pub(crate) rust: Option<(RustMatcher, Vec<RustMatcher>)>,
 }
 
 /// Every query leaf of every rule, compiled into one query per grammar.
@@ -99,12 +102,13 @@ impl RuleSet {
                         .into(),
                 ));
             }
-            rules.push(Rule { meta, origin, root, absents });
+            let rust = compile_rust(&meta).map_err(fail)?;
+            rules.push(Rule { meta, origin, root, absents, rust });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         // One compile per grammar, in parallel: query compilation dominates start-up.
         let grammars = std::thread::scope(|s| {
-            let jobs: Vec<_> = Grammar::ALL
+            let jobs: Vec<_> = Grammar::TREE_SITTER
                 .iter()
                 .map(|&g| {
                     let (leaves, rules) = (&leaves, &rules);
@@ -160,19 +164,48 @@ fn validate(origin: &str, meta: &RuleFile) -> Result<(), String> {
     Ok(())
 }
 
+/// The matcher languages' `all` and `absent` combinators, for splitting `absent` conditions off the top.
+trait TopLevel: Clone + Sized {
+    /// The items of an `all`.
+    fn all_items(&self) -> Option<&[Self]>;
+    /// The inside of an `absent`, or the matcher itself.
+    fn into_absent(self) -> Result<Self, Self>;
+}
+
+impl TopLevel for Matcher {
+    fn all_items(&self) -> Option<&[Self]> {
+        if let Matcher::All(v) = self { Some(v) } else { None }
+    }
+    fn into_absent(self) -> Result<Self, Self> {
+        if let Matcher::Absent(inner) = self { Ok(*inner) } else { Err(self) }
+    }
+}
+
+impl TopLevel for RustMatcher {
+    fn all_items(&self) -> Option<&[Self]> {
+        if let RustMatcher::All(v) = self { Some(v) } else { None }
+    }
+    fn into_absent(self) -> Result<Self, Self> {
+        if let RustMatcher::Absent(inner) = self { Ok(*inner) } else { Err(self) }
+    }
+}
+
+/// The non-`absent` items of the top-level `all` (or the matcher itself), and the insides of its `absent` items.
+fn split_top<M: TopLevel>(m: &M) -> (Vec<M>, Vec<M>) {
+    let items = m.all_items().map_or_else(|| vec![m.clone()], <[M]>::to_vec);
+    let (mut rest, mut absents) = (Vec::new(), Vec::new());
+    for item in items {
+        match item.into_absent() {
+            Ok(inner) => absents.push(inner),
+            Err(other) => rest.push(other),
+        }
+    }
+    (rest, absents)
+}
+
 /// Splits `absent` conditions off the top-level `all`: they are decided per file or per project, not per node.
 fn split_absents(m: &Matcher, scope: Scope) -> Result<(Matcher, Vec<Matcher>), String> {
-    let (rest, absents): (Vec<Matcher>, Vec<Matcher>) = match m {
-        Matcher::All(items) => items.iter().cloned().partition(|i| !matches!(i, Matcher::Absent(_))),
-        other => (vec![other.clone()], Vec::new()),
-    };
-    let absents: Vec<Matcher> = absents
-        .into_iter()
-        .map(|a| match a {
-            Matcher::Absent(inner) => *inner,
-            _ => unreachable!("partitioned on Absent"),
-        })
-        .collect();
+    let (rest, absents) = split_top(m);
     if rest.iter().any(contains_absent) || absents.iter().any(contains_absent) {
         return Err("match: `absent` may only appear directly in the rule's top-level `all`".into());
     }
@@ -180,6 +213,51 @@ fn split_absents(m: &Matcher, scope: Scope) -> Result<(Matcher, Vec<Matcher>), S
         return Err("match: `absent` needs `scope: file` or `scope: project`".into());
     }
     Ok((Matcher::All(rest), absents))
+}
+
+/// Checks the Rust section against `languages` and splits its top-level `absent` conditions off.
+fn compile_rust(meta: &RuleFile) -> Result<Option<(RustMatcher, Vec<RustMatcher>)>, String> {
+    let wants = meta.languages.contains(&LanguageName::Rust);
+    let Some(section) = &meta.rust else {
+        return if wants { Err("languages: lists `rust` but the rule has no `rust` section".into()) } else { Ok(None) };
+    };
+    if !wants {
+        return Err("rust: the rule has a `rust` section but `languages` does not list `rust`".into());
+    }
+    if section.examples.bad.is_empty() || section.examples.good.is_empty() {
+        return Err("rust.examples: needs at least one `bad` and one `good` snippet".into());
+    }
+    let (rest, absents) = split_top(&section.matcher);
+    fn check(m: &RustMatcher) -> Result<(), String> {
+        match m {
+            RustMatcher::Absent(_) => {
+                Err("rust.match: `absent` may only appear directly in the top-level `all`".into())
+            }
+            RustMatcher::All(v) | RustMatcher::Any(v) => v.iter().try_for_each(check),
+            RustMatcher::Not(b) | RustMatcher::InFile(b) => check(b),
+            RustMatcher::MethodCall(sel) | RustMatcher::Call(sel) | RustMatcher::Then(sel) => {
+                match sel.args.iter().flatten().find(|a| matches!(a, ArgPattern::Any(w) if w != "_")) {
+                    Some(ArgPattern::Any(w)) => {
+                        Err(format!("rust.match: argument pattern `{w}`: use `_` for any argument"))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+    rest.iter().chain(&absents).try_for_each(check)?;
+    if !absents.is_empty() && meta.scope == Scope::Node {
+        return Err("rust.match: `absent` needs `scope: file` or `scope: project`".into());
+    }
+    let root = RustMatcher::All(rest);
+    if !root.has_anchor() || !absents.iter().all(RustMatcher::has_anchor) {
+        return Err(
+            "rust.match: needs a selector that finds candidates (`method-call`, `call`, `path`, `impl` or `string`)"
+                .into(),
+        );
+    }
+    Ok(Some((root, absents)))
 }
 
 fn contains_absent(m: &Matcher) -> bool {
@@ -238,7 +316,7 @@ fn compile_grammar(
     leaves: &[(String, Vec<model::LanguageName>)],
     rules: &[Rule],
 ) -> Result<GrammarQueries, RuleError> {
-    let language = g.language();
+    let language = g.language().expect("tree-sitter grammars have a language");
     let owner = |id: usize| rules.iter().find(|r| r.uses_leaf(id)).map_or("<rules>", |r| r.origin.as_str()).to_string();
     let used: Vec<usize> = (0..leaves.len()).filter(|&id| leaves[id].1.iter().any(|l| g.serves(*l))).collect();
     if used.is_empty() {
@@ -300,5 +378,10 @@ impl Rule {
     /// Whether the rule runs on files of this grammar.
     pub fn serves(&self, g: Grammar) -> bool {
         self.meta.languages.iter().any(|l| g.serves(*l))
+    }
+
+    /// The Rust matcher and its `absent` conditions, when the rule covers Rust.
+    pub fn rust(&self) -> Option<(&RustMatcher, &[RustMatcher])> {
+        self.rust.as_ref().map(|(m, a)| (m, a.as_slice()))
     }
 }

@@ -36,9 +36,146 @@ pub struct RuleFile {
     pub references: Vec<String>,
     /// Code that must fire the rule (`bad`) and code that must not (`good`).
     pub examples: Examples,
-    /// The matcher.
+    /// The matcher for JavaScript and TypeScript (tree-sitter).
     #[serde(rename = "match")]
     pub matcher: Matcher,
+    /// The Rust section: the same rule on Rust code (syn).
+    #[serde(default)]
+    pub rust: Option<RustSection>,
+}
+
+/// How a rule reads Rust code.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RustSection {
+    /// The headline for Rust findings, when it differs from the rule's.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The fix for Rust findings, when it differs from the rule's.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// Rust snippets that must fire (`bad`) and must not (`good`); each is scanned as a file of its own.
+    pub examples: Examples,
+    /// The matcher over syn facts.
+    #[serde(rename = "match")]
+    pub matcher: RustMatcher,
+}
+
+/// A matcher over the facts of a Rust file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RustMatcher {
+    /// A method call `.name(args)` (anchor).
+    MethodCall(CallSelector),
+    /// A call of a path `A::b(args)`; the rule path matches the end of the canonical path (anchor).
+    Call(CallSelector),
+    /// A path used as a value or callee that contains these segments (anchor).
+    Path(OneOrMany),
+    /// A method of a trait impl (anchor).
+    Impl(ImplSelector),
+    /// A string literal (also `concat!`) satisfying a predicate (anchor).
+    String(StringPredicate),
+    /// The method call's receiver chain (through `let` bindings) contains one of these calls, methods or paths.
+    Chain(ChainSelector),
+    /// A method with these names is later called on the value this call or method call produced.
+    Then(CallSelector),
+    /// The method call's first argument constructs a type whose verifier impl in the file has this property.
+    Verifier(VerifierPredicate),
+    /// Something in the same file matches (whatever the fact being judged).
+    InFile(Box<RustMatcher>),
+    /// Every sub-matcher matches.
+    All(Vec<RustMatcher>),
+    /// At least one sub-matcher matches.
+    Any(Vec<RustMatcher>),
+    /// The sub-matcher does not match.
+    Not(Box<RustMatcher>),
+    /// Nothing in the file (scope: file) or project (scope: project) matches. Only at the top of `all`.
+    Absent(Box<RustMatcher>),
+}
+
+/// A method or path call with optional argument patterns.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallSelector {
+    /// Method names, or paths (`ServerConfig::builder`) for `call`.
+    #[serde(alias = "path")]
+    pub name: OneOrMany,
+    /// Patterns for the leading arguments; absent means any arguments.
+    #[serde(default)]
+    pub args: Option<Vec<ArgPattern>>,
+}
+
+/// A pattern for one argument.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ArgPattern {
+    /// The argument is this boolean (also through a `let`).
+    Bool(bool),
+    /// The argument (inside `Some(..)` / `&..` too) is a path ending in one of these.
+    Path {
+        /// Path suffixes such as `SslVerifyMode::NONE`.
+        path: OneOrMany,
+    },
+    /// `_`: any argument.
+    Any(String),
+}
+
+/// A trait impl method.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImplSelector {
+    /// Trait path suffixes, e.g. `ServerCertVerifier`.
+    #[serde(rename = "trait")]
+    pub trait_path: OneOrMany,
+    /// Method names.
+    pub method: OneOrMany,
+    /// A property of the method body.
+    #[serde(default)]
+    pub body: Option<BodyPredicate>,
+}
+
+/// Named properties of a method body.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BodyPredicate {
+    /// Every way out is `Ok(..)` and nothing uses `?`.
+    AlwaysOk,
+    /// Every way out is `false`.
+    ReturnsFalse,
+    /// A `ServerName` parameter is never used.
+    IgnoresServerName,
+    /// The body looks at the peer's identity another way (SPIFFE IDs, subject alternative names).
+    ChecksPeerIdentity,
+}
+
+/// Named predicates on string literals.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StringPredicate {
+    /// Holds a PEM private key with key material.
+    PrivateKey,
+    /// Holds a SPIFFE ID (`spiffe://`).
+    SpiffeId,
+}
+
+/// Named predicates on an installed verifier.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifierPredicate {
+    /// Its `verify_*_cert` returns `Ok` on every path.
+    AcceptsAll,
+}
+
+/// What a receiver chain may contain.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChainSelector {
+    /// Path-call suffixes, e.g. `ServerConfig::builder`.
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Method names.
+    #[serde(default)]
+    pub methods: Vec<String>,
 }
 
 /// A language a rule can apply to.
@@ -49,6 +186,8 @@ pub enum LanguageName {
     Javascript,
     /// `.ts .mts .cts .tsx`
     Typescript,
+    /// `.rs`: the rule's `rust` section.
+    Rust,
 }
 
 /// How much code one match needs.

@@ -10,15 +10,24 @@ fn rule_examples_fire_and_stay_quiet_as_documented() {
     for rule in &rules.rules {
         let id = &rule.meta.id;
         let select = [id.clone()];
-        for (i, bad) in rule.meta.examples.bad.iter().enumerate() {
-            if scan_source(&rules, Some(&select), "example.ts", Grammar::Typescript, bad).is_empty() {
-                failures.push(format!("{id}: examples.bad[{i}] does not fire:\n{bad}"));
-            }
+        let mut sections = vec![("", "example.ts", Grammar::Typescript, &rule.meta.examples)];
+        if let Some(rust) = &rule.meta.rust {
+            sections.push(("rust.", "example.rs", Grammar::Rust, &rust.examples));
         }
-        for (i, good) in rule.meta.examples.good.iter().enumerate() {
-            let found = scan_source(&rules, Some(&select), "example.ts", Grammar::Typescript, good);
-            if let Some(f) = found.first() {
-                failures.push(format!("{id}: examples.good[{i}] fires at line {}:\n{good}", f.location.start.line));
+        for (prefix, path, grammar, examples) in sections {
+            for (i, bad) in examples.bad.iter().enumerate() {
+                if scan_source(&rules, Some(&select), path, grammar, bad).is_empty() {
+                    failures.push(format!("{id}: {prefix}examples.bad[{i}] does not fire:\n{bad}"));
+                }
+            }
+            for (i, good) in examples.good.iter().enumerate() {
+                let found = scan_source(&rules, Some(&select), path, grammar, good);
+                if let Some(f) = found.first() {
+                    failures.push(format!(
+                        "{id}: {prefix}examples.good[{i}] fires at line {}:\n{good}",
+                        f.location.start.line
+                    ));
+                }
             }
         }
     }

@@ -101,7 +101,7 @@ mod tests {
 
     fn parse(src: &str) -> tree_sitter::Tree {
         let mut p = tree_sitter::Parser::new();
-        p.set_language(&crate::lang::Grammar::Typescript.language()).unwrap();
+        p.set_language(&crate::lang::Grammar::Typescript.language().unwrap()).unwrap();
         p.parse(src, None).unwrap()
     }
 

@@ -1,0 +1,688 @@
+//! The syn visitor that turns a Rust file into facts.
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use std::collections::HashMap;
+use std::ops::Range;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Token};
+
+/// How far receiver chains are followed through `let` bindings.
+const MAX_CHAIN_DEPTH: u8 = 12;
+
+/// A call argument, as far as rules care.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// `true` / `false`, also through a `let`.
+    Bool(bool),
+    /// A path such as `SslVerifyMode::NONE` (inside `Some(..)` / `&..` too), aliases resolved.
+    Path(String),
+    /// Anything else.
+    Other,
+}
+
+/// One step of a receiver chain, from its root outwards.
+#[derive(Debug, Clone)]
+pub enum Link {
+    /// A call of a path: `ClientBuilder::new()`.
+    Call {
+        /// Canonical path.
+        path: String,
+        /// The call expression.
+        bytes: Range<usize>,
+    },
+    /// A method call: `.timeout(..)`.
+    Method {
+        /// Method name.
+        name: String,
+        /// Its arguments.
+        args: Vec<Arg>,
+        /// The whole method-call expression.
+        bytes: Range<usize>,
+    },
+    /// A path value: `webpki_roots::TLS_SERVER_ROOTS`.
+    Path(String),
+    /// Something the chain cannot see through.
+    Other,
+}
+
+/// A method call with the chain of receivers it is called on.
+#[derive(Debug, Clone)]
+pub struct MethodCall {
+    /// Method name.
+    pub name: String,
+    /// Arguments.
+    pub args: Vec<Arg>,
+    /// For each argument, the type name it constructs (`Arc::new(NoVerifier)` gives `NoVerifier`).
+    pub arg_types: Vec<Option<String>>,
+    /// Receiver chain, root first (this call not included).
+    pub chain: Vec<Link>,
+    /// The whole expression (identifies it in other chains).
+    pub expr: Range<usize>,
+    /// From the method name to the end: where findings point.
+    pub at: Range<usize>,
+    /// In test-only code.
+    pub test: bool,
+}
+
+/// A call of a path: `WebPkiClientVerifier::builder(roots)`.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Canonical path.
+    pub path: String,
+    /// Arguments.
+    pub args: Vec<Arg>,
+    /// The call expression.
+    pub expr: Range<usize>,
+    /// In test-only code.
+    pub test: bool,
+}
+
+/// A path used as a value or callee.
+#[derive(Debug, Clone)]
+pub struct PathRef {
+    /// Canonical path.
+    pub path: String,
+    /// Where it is.
+    pub bytes: Range<usize>,
+    /// In test-only code.
+    pub test: bool,
+}
+
+/// A method of a trait impl: `impl ServerCertVerifier for NoVerifier { fn verify_server_cert(..) }`.
+#[derive(Debug, Clone)]
+pub struct ImplMethod {
+    /// Canonical trait path.
+    pub trait_path: String,
+    /// The implementing type's name (last segment).
+    pub self_ty: String,
+    /// Method name.
+    pub method: String,
+    /// The method's name token.
+    pub bytes: Range<usize>,
+    /// Every way out of the body is `Ok(..)`, and nothing uses `?`.
+    pub always_ok: bool,
+    /// Every way out of the body is `false`.
+    pub returns_false: bool,
+    /// Type names (last segment) of parameters the body never uses.
+    pub ignored_param_types: Vec<String>,
+    /// The body mentions SPIFFE IDs or subject alternative names.
+    pub checks_identity: bool,
+    /// In test-only code.
+    pub test: bool,
+}
+
+/// A string literal (also `concat!` of literals).
+#[derive(Debug, Clone)]
+pub struct StrLit {
+    /// Its value.
+    pub value: String,
+    /// Where it is.
+    pub bytes: Range<usize>,
+    /// In test-only code.
+    pub test: bool,
+}
+
+/// Everything Rust rules match on in one file.
+#[derive(Debug, Default)]
+pub struct RustFacts {
+    /// Method calls.
+    pub method_calls: Vec<MethodCall>,
+    /// Calls of paths.
+    pub calls: Vec<Call>,
+    /// Paths used as values or callees.
+    pub paths: Vec<PathRef>,
+    /// Trait impl methods.
+    pub impls: Vec<ImplMethod>,
+    /// String literals.
+    pub strings: Vec<StrLit>,
+}
+
+/// Facts of a parsed file; `offset` is subtracted from span byte positions.
+pub fn collect_file(file: &syn::File, src: &str, offset: usize, test_path: bool) -> RustFacts {
+    let mut v = Collector::new(src, offset, test_path);
+    v.uses_of(&file.items);
+    v.visit_file(file);
+    v.facts
+}
+
+/// Facts of a block parsed in place of a file.
+pub fn collect_block(block: &syn::Block, src: &str, offset: usize, test_path: bool) -> RustFacts {
+    let mut v = Collector::new(src, offset, test_path);
+    let items: Vec<syn::Item> =
+        block.stmts.iter().filter_map(|s| if let syn::Stmt::Item(i) = s { Some(i.clone()) } else { None }).collect();
+    v.uses_of(&items);
+    v.visit_block(block);
+    v.facts
+}
+
+struct Collector<'ast> {
+    src_len: usize,
+    offset: usize,
+    uses: HashMap<String, String>,
+    /// `let` bindings by block: name -> (where the `let` starts, its initialiser), in source order.
+    scopes: Vec<HashMap<String, Vec<(usize, &'ast Expr)>>>,
+    test_depth: usize,
+    facts: RustFacts,
+}
+
+fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path().segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>();
+        match path.last().map(String::as_str) {
+            Some("test") => true,
+            Some("cfg") => a.meta.to_token_stream().to_string().contains("test"),
+            _ => false,
+        }
+    })
+}
+
+impl<'ast> Collector<'ast> {
+    fn new(src: &str, offset: usize, test_path: bool) -> Self {
+        Self {
+            src_len: src.len(),
+            offset,
+            uses: HashMap::new(),
+            scopes: vec![HashMap::new()],
+            test_depth: usize::from(test_path),
+            facts: RustFacts::default(),
+        }
+    }
+
+    fn bytes(&self, span: Span) -> Range<usize> {
+        let r = span.byte_range();
+        let fix = |b: usize| b.saturating_sub(self.offset).min(self.src_len.saturating_sub(self.offset));
+        fix(r.start)..fix(r.end)
+    }
+
+    fn test(&self) -> bool {
+        self.test_depth > 0
+    }
+
+    /// Records `use` aliases: `use reqwest::ClientBuilder as CB;` maps `CB` to `reqwest::ClientBuilder`.
+    fn uses_of(&mut self, items: &[syn::Item]) {
+        for item in items {
+            match item {
+                syn::Item::Use(u) => self.use_tree(&u.tree, String::new()),
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        self.uses_of(items);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn use_tree(&mut self, tree: &syn::UseTree, prefix: String) {
+        let join = |p: &str, s: &str| if p.is_empty() { s.to_string() } else { format!("{p}::{s}") };
+        match tree {
+            syn::UseTree::Path(p) => self.use_tree(&p.tree, join(&prefix, &p.ident.to_string())),
+            syn::UseTree::Name(n) if n.ident == "self" => {
+                if let Some(last) = prefix.rsplit("::").next() {
+                    self.uses.insert(last.to_string(), prefix.clone());
+                }
+            }
+            syn::UseTree::Name(n) => {
+                self.uses.insert(n.ident.to_string(), join(&prefix, &n.ident.to_string()));
+            }
+            syn::UseTree::Rename(r) => {
+                let target = if r.ident == "self" { prefix.clone() } else { join(&prefix, &r.ident.to_string()) };
+                self.uses.insert(r.rename.to_string(), target);
+            }
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| self.use_tree(t, prefix.clone())),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+
+    /// `CB::new` becomes `reqwest::ClientBuilder::new`; generic arguments are dropped.
+    fn canonical(&self, path: &syn::Path) -> String {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let Some(first) = segments.first() else { return String::new() };
+        let head = match self.uses.get(first) {
+            Some(full) if path.leading_colon.is_none() => full.clone(),
+            _ => first.clone(),
+        };
+        std::iter::once(head).chain(segments[1..].iter().cloned()).collect::<Vec<_>>().join("::")
+    }
+
+    /// The initialiser of the latest `let name` that starts before byte `before`.
+    fn lookup(&self, name: &str, before: usize) -> Option<(usize, &'ast Expr)> {
+        self.scopes.iter().rev().find_map(|s| s.get(name)?.iter().rev().find(|(at, _)| *at < before).copied())
+    }
+
+    fn single_ident(expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+                Some(p.path.segments[0].ident.to_string())
+            }
+            _ => None,
+        }
+    }
+
+    fn unwrap(mut expr: &Expr) -> &Expr {
+        loop {
+            expr = match expr {
+                Expr::Try(t) => &t.expr,
+                Expr::Paren(p) => &p.expr,
+                Expr::Group(g) => &g.expr,
+                Expr::Reference(r) => &r.expr,
+                Expr::Await(a) => &a.base,
+                _ => return expr,
+            };
+        }
+    }
+
+    fn arg(&self, expr: &'ast Expr, depth: u8, before: usize) -> Arg {
+        let expr = Self::unwrap(expr);
+        match expr {
+            Expr::Lit(l) => match &l.lit {
+                syn::Lit::Bool(b) => Arg::Bool(b.value),
+                _ => Arg::Other,
+            },
+            Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some")) && c.args.len() == 1 => {
+                self.arg(&c.args[0], depth, before)
+            }
+            Expr::Path(p) => match Self::single_ident(expr).and_then(|n| self.lookup(&n, before)) {
+                Some((at, init)) if depth < MAX_CHAIN_DEPTH => self.arg(init, depth + 1, at),
+                _ => Arg::Path(self.canonical(&p.path)),
+            },
+            _ => Arg::Other,
+        }
+    }
+
+    /// The type an argument constructs: `Arc::new(X)`, `X::new()`, `X {}`, `X`, through `let`.
+    fn constructed_type(&self, expr: &'ast Expr, depth: u8, before: usize) -> Option<String> {
+        let expr = Self::unwrap(expr);
+        let last = |p: &syn::Path| p.segments.last().map(|s| s.ident.to_string());
+        match expr {
+            Expr::Call(c) => {
+                let Expr::Path(f) = &*c.func else { return None };
+                let segs: Vec<String> = f.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                match segs.as_slice() {
+                    [.., w, new] if matches!(w.as_str(), "Arc" | "Box" | "Rc") && new == "new" => {
+                        c.args.first().and_then(|a| self.constructed_type(a, depth + 1, before))
+                    }
+                    [.., ty, _ctor] => Some(ty.clone()),
+                    [ty] => Some(ty.clone()),
+                    [] => None,
+                }
+            }
+            Expr::Struct(s) => last(&s.path),
+            Expr::Path(p) => match Self::single_ident(expr).and_then(|n| self.lookup(&n, before)) {
+                Some((at, init)) if depth < MAX_CHAIN_DEPTH => self.constructed_type(init, depth + 1, at),
+                _ => last(&p.path),
+            },
+            Expr::MethodCall(m) if m.method == "clone" || m.method == "into" => {
+                self.constructed_type(&m.receiver, depth + 1, before)
+            }
+            _ => None,
+        }
+    }
+
+    fn chain(&self, expr: &'ast Expr, depth: u8, before: usize) -> Vec<Link> {
+        if depth > MAX_CHAIN_DEPTH {
+            return vec![Link::Other];
+        }
+        let expr = Self::unwrap(expr);
+        match expr {
+            Expr::MethodCall(m) => {
+                let mut links = self.chain(&m.receiver, depth + 1, before);
+                links.push(Link::Method {
+                    name: m.method.to_string(),
+                    args: m.args.iter().map(|a| self.arg(a, 0, before)).collect(),
+                    bytes: self.bytes(m.span()),
+                });
+                links
+            }
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => vec![Link::Call { path: self.canonical(&p.path), bytes: self.bytes(c.span()) }],
+                _ => vec![Link::Other],
+            },
+            Expr::Path(p) => match Self::single_ident(expr).and_then(|n| self.lookup(&n, before)) {
+                Some((at, init)) => self.chain(init, depth + 1, at),
+                None => vec![Link::Path(self.canonical(&p.path))],
+            },
+            _ => vec![Link::Other],
+        }
+    }
+
+    fn record_string(&mut self, value: String, span: Span) {
+        let bytes = self.bytes(span);
+        let test = self.test();
+        self.facts.strings.push(StrLit { value, bytes, test });
+    }
+}
+
+/// Every expression a block can evaluate to (its tail, through `if`/`match`/blocks) plus every `return`.
+fn exits(body: &syn::Block) -> Vec<Option<&Expr>> {
+    fn tail<'a>(block: &'a syn::Block, out: &mut Vec<Option<&'a Expr>>) {
+        match block.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => expr_exits(e, out),
+            Some(syn::Stmt::Macro(_)) | Some(syn::Stmt::Expr(_, Some(_))) | Some(_) | None => {
+                // A body ending in a statement returns `()` unless every path returned earlier.
+                let diverges = matches!(block.stmts.last(), Some(syn::Stmt::Expr(Expr::Return(_), _)));
+                if !diverges {
+                    out.push(None);
+                }
+            }
+        }
+    }
+    fn expr_exits<'a>(e: &'a Expr, out: &mut Vec<Option<&'a Expr>>) {
+        match e {
+            Expr::If(i) => {
+                tail(&i.then_branch, out);
+                match &i.else_branch {
+                    Some((_, els)) => expr_exits(els, out),
+                    None => out.push(None),
+                }
+            }
+            Expr::Match(m) => m.arms.iter().for_each(|a| expr_exits(&a.body, out)),
+            Expr::Block(b) => tail(&b.block, out),
+            Expr::Unsafe(u) => tail(&u.block, out),
+            Expr::Paren(p) => expr_exits(&p.expr, out),
+            Expr::Return(_) => {}
+            other => out.push(Some(other)),
+        }
+    }
+    struct Returns<'a> {
+        out: Vec<Option<&'a Expr>>,
+        uses_try: bool,
+    }
+    impl<'a> Visit<'a> for Returns<'a> {
+        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+            match &r.expr {
+                Some(e) => expr_exits(e, &mut self.out),
+                None => self.out.push(None),
+            }
+            visit::visit_expr_return(self, r);
+        }
+        fn visit_expr_try(&mut self, t: &'a syn::ExprTry) {
+            self.uses_try = true;
+            visit::visit_expr_try(self, t);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item_fn(&mut self, _: &'a syn::ItemFn) {}
+    }
+    let mut r = Returns { out: Vec::new(), uses_try: false };
+    r.visit_block(body);
+    tail(body, &mut r.out);
+    if r.uses_try {
+        r.out.push(None);
+    }
+    r.out
+}
+
+fn is_ok_call(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Ok")))
+}
+
+fn is_false(e: &Expr) -> bool {
+    matches!(e, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if !b.value))
+}
+
+/// Whether tokens name SPIFFE IDs or subject alternative names (identifiers or literals).
+fn checks_identity(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Ident(i) => {
+            let s = i.to_string().to_ascii_lowercase();
+            s.contains("spiffe") || s.contains("subject_alt") || s.contains("subjectalt") || s == "san"
+        }
+        TokenTree::Literal(l) => l.to_string().contains("spiffe://"),
+        TokenTree::Group(g) => checks_identity(g.stream()),
+        TokenTree::Punct(_) => false,
+    })
+}
+
+fn mentions(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => mentions(g.stream(), name),
+        _ => false,
+    })
+}
+
+impl<'ast> Visit<'ast> for Collector<'ast> {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        let test = is_test_attr(&m.attrs);
+        self.test_depth += usize::from(test);
+        visit::visit_item_mod(self, m);
+        self.test_depth -= usize::from(test);
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let test = is_test_attr(&f.attrs);
+        self.test_depth += usize::from(test);
+        let outer = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
+        visit::visit_item_fn(self, f);
+        self.scopes = outer;
+        self.test_depth -= usize::from(test);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let test = is_test_attr(&f.attrs);
+        self.test_depth += usize::from(test);
+        let outer = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
+        visit::visit_impl_item_fn(self, f);
+        self.scopes = outer;
+        self.test_depth -= usize::from(test);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if let Some((_, trait_path, _)) = &i.trait_ {
+            let trait_path = self.canonical(trait_path);
+            let self_ty = match &*i.self_ty {
+                syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+                other => other.to_token_stream().to_string(),
+            };
+            for item in &i.items {
+                let syn::ImplItem::Fn(f) = item else { continue };
+                let outs = exits(&f.block);
+                let ignored_param_types = f
+                    .sig
+                    .inputs
+                    .iter()
+                    .filter_map(|input| {
+                        let syn::FnArg::Typed(pt) = input else { return None };
+                        let ty = match &*pt.ty {
+                            syn::Type::Reference(r) => &*r.elem,
+                            t => t,
+                        };
+                        let ty_name = match ty {
+                            syn::Type::Path(p) => p.path.segments.last()?.ident.to_string(),
+                            _ => return None,
+                        };
+                        let unused = match &*pt.pat {
+                            syn::Pat::Wild(_) => true,
+                            syn::Pat::Ident(id) => {
+                                let name = id.ident.to_string();
+                                name.starts_with('_') || !mentions(f.block.to_token_stream(), &name)
+                            }
+                            _ => false,
+                        };
+                        unused.then_some(ty_name)
+                    })
+                    .collect();
+                self.facts.impls.push(ImplMethod {
+                    trait_path: trait_path.clone(),
+                    self_ty: self_ty.clone(),
+                    method: f.sig.ident.to_string(),
+                    bytes: self.bytes(f.sig.ident.span()),
+                    always_ok: !outs.is_empty() && outs.iter().all(|o| o.is_some_and(is_ok_call)),
+                    returns_false: !outs.is_empty() && outs.iter().all(|o| o.is_some_and(is_false)),
+                    ignored_param_types,
+                    checks_identity: checks_identity(f.block.to_token_stream()),
+                    test: self.test() || is_test_attr(&i.attrs),
+                });
+            }
+        }
+        let test = is_test_attr(&i.attrs);
+        self.test_depth += usize::from(test);
+        visit::visit_item_impl(self, i);
+        self.test_depth -= usize::from(test);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.scopes.push(HashMap::new());
+        visit::visit_block(self, b);
+        self.scopes.pop();
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        visit::visit_local(self, l);
+        let name = match &l.pat {
+            syn::Pat::Ident(i) => Some(i.ident.to_string()),
+            syn::Pat::Type(t) => match &*t.pat {
+                syn::Pat::Ident(i) => Some(i.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some(name), Some(init)) = (name, &l.init) {
+            let at = self.bytes(l.span()).start;
+            if let Some(scope) = self.scopes.last_mut() {
+                scope.entry(name).or_default().push((at, &init.expr));
+            }
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let expr = self.bytes(m.span());
+        let at = self.bytes(m.method.span()).start..expr.end;
+        let fact = MethodCall {
+            name: m.method.to_string(),
+            args: m.args.iter().map(|a| self.arg(a, 0, usize::MAX)).collect(),
+            arg_types: m.args.iter().map(|a| self.constructed_type(a, 0, usize::MAX)).collect(),
+            chain: self.chain(&m.receiver, 0, usize::MAX),
+            expr,
+            at,
+            test: self.test(),
+        };
+        self.facts.method_calls.push(fact);
+        visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let Expr::Path(p) = &*c.func {
+            let fact = Call {
+                path: self.canonical(&p.path),
+                args: c.args.iter().map(|a| self.arg(a, 0, usize::MAX)).collect(),
+                expr: self.bytes(c.span()),
+                test: self.test(),
+            };
+            self.facts.calls.push(fact);
+        }
+        visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        let fact = PathRef { path: self.canonical(&p.path), bytes: self.bytes(p.span()), test: self.test() };
+        self.facts.paths.push(fact);
+        visit::visit_expr_path(self, p);
+    }
+
+    fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+        self.record_string(l.value(), l.span());
+    }
+
+    fn visit_lit_byte_str(&mut self, l: &'ast syn::LitByteStr) {
+        self.record_string(String::from_utf8_lossy(&l.value()).into_owned(), l.span());
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // Macro bodies that are comma-separated expressions (`vec![..]`, `format!(..)`, `assert!(..)`) are
+        // visited like code; `concat!` of literals also counts as one string.
+        let Ok(args) = m.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) else { return };
+        if m.path.is_ident("concat") {
+            let parts: Option<Vec<String>> = args
+                .iter()
+                .map(|a| match a {
+                    Expr::Lit(l) => match &l.lit {
+                        syn::Lit::Str(s) => Some(s.value()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            if let Some(parts) = parts {
+                self.record_string(parts.concat(), m.span());
+            }
+        }
+        // The parsed expressions borrow from a temporary: collect their facts with a nested collector.
+        let mut nested = Collector {
+            src_len: self.src_len,
+            offset: self.offset,
+            uses: self.uses.clone(),
+            scopes: vec![HashMap::new()],
+            test_depth: self.test_depth,
+            facts: RustFacts::default(),
+        };
+        for a in &args {
+            nested.visit_expr(a);
+        }
+        let f = nested.facts;
+        self.facts.method_calls.extend(f.method_calls);
+        self.facts.calls.extend(f.calls);
+        self.facts.paths.extend(f.paths);
+        self.facts.impls.extend(f.impls);
+        self.facts.strings.extend(f.strings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use super::Link;
+
+    #[test]
+    fn use_aliases_and_leading_colons_are_resolved() {
+        let f = parse("use reqwest::ClientBuilder as CB;\nfn f() { CB::new(); ::reqwest::Client::builder(); }", false)
+            .unwrap()
+            .facts;
+        let paths: Vec<&str> = f.calls.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["reqwest::ClientBuilder::new", "reqwest::Client::builder"]);
+    }
+
+    #[test]
+    fn receiver_chains_follow_let_bindings_and_skip_comments() {
+        let src = "fn f() {\n let b = reqwest::Client::builder();\n let b = b.timeout(t);\n b\n // why\n .danger_accept_invalid_certs(true);\n}";
+        let f = parse(src, false).unwrap().facts;
+        let m = f.method_calls.iter().find(|m| m.name == "danger_accept_invalid_certs").unwrap();
+        assert!(matches!(&m.chain[0], Link::Call { path, .. } if path == "reqwest::Client::builder"));
+        assert!(matches!(&m.chain[1], Link::Method { name, .. } if name == "timeout"));
+        assert_eq!(m.args, [super::Arg::Bool(true)]);
+        assert_eq!(&src[m.at.clone()][..27], "danger_accept_invalid_certs");
+    }
+
+    #[test]
+    fn macro_bodies_and_snippets_are_seen() {
+        let f = parse("fn f() { let v = vec![Client::builder().danger_accept_invalid_certs(true)]; }", false)
+            .unwrap()
+            .facts;
+        assert!(f.method_calls.iter().any(|m| m.name == "danger_accept_invalid_certs"));
+        let snippet = parse("let c = Client::builder().danger_accept_invalid_certs(true);", false).unwrap();
+        assert!(snippet.fallback.is_some());
+        let m = &snippet.facts.method_calls[0];
+        assert_eq!(m.at.start, "let c = Client::builder().".len());
+    }
+
+    #[test]
+    fn verifier_bodies_are_judged_on_every_exit() {
+        let src = "impl ServerCertVerifier for A { fn verify_server_cert(&self, _n: &ServerName<'_>) -> R { if x { return Ok(v()); } Ok(v()) } }\n\
+                   impl ServerCertVerifier for B { fn verify_server_cert(&self, n: &ServerName<'_>) -> R { check(n)?; Ok(v()) } }\n\
+                   impl ServerCertVerifier for C { fn verify_server_cert(&self, n: &ServerName<'_>) -> R { if bad(n) { return Err(e()); } Ok(v()) } }";
+        let f = parse(src, false).unwrap().facts;
+        let ok: Vec<bool> = f.impls.iter().map(|i| i.always_ok).collect();
+        assert_eq!(ok, [true, false, false]);
+        assert_eq!(f.impls[0].ignored_param_types, ["ServerName"]);
+        assert!(f.impls[1].ignored_param_types.is_empty());
+    }
+
+    #[test]
+    fn test_code_is_marked() {
+        let f = parse("#[cfg(test)]\nmod tests { fn f() { a.b(); } }\nfn g() { c.d(); }", false).unwrap().facts;
+        let marks: Vec<(&str, bool)> = f.method_calls.iter().map(|m| (m.name.as_str(), m.test)).collect();
+        assert_eq!(marks, [("b", true), ("d", false)]);
+    }
+}
