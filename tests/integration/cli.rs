@@ -124,3 +124,45 @@ fn readme_commands_and_rule_table_are_true() {
         .count();
     assert_eq!(rows, rules.len(), "README rule table has {rows} rows for {} rules", rules.len());
 }
+
+#[test]
+fn rust_demo_reports_in_every_format() {
+    const RUST_DEMO: &str = "fixtures/projects/rust-demo";
+    for (format, name) in [("text", "rust_demo_text"), ("json", "rust_demo_json"), ("sarif", "rust_demo_sarif")] {
+        let out = run(["scan", RUST_DEMO, "--format", format, "--color", "never"]);
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        insta::assert_snapshot!(name, out.stdout);
+        if format == "sarif" {
+            let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+            let errors = sarif_errors(&doc);
+            assert!(errors.is_empty(), "SARIF schema errors:\n{}", errors.join("\n"));
+            assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 6);
+        }
+    }
+}
+
+#[test]
+fn test_code_findings_are_kept_with_lower_confidence() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    let code = "fn c() { reqwest::Client::builder().danger_accept_invalid_certs(true); }\n";
+    std::fs::write(dir.path().join("tests").join("it.rs"), code).unwrap();
+    std::fs::write(dir.path().join("lib.rs"), format!("{code}#[cfg(test)]\nmod tests {{\n    {code}}}\n")).unwrap();
+    let root = dir.path().display().to_string();
+    let confidences = |policy: &str| -> Vec<(String, u64, String)> {
+        let out = run(["scan", &root, "--format", "json", "--test-code", policy]);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let path = f["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+                (path, f["start"]["line"].as_u64().unwrap(), f["confidence"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    let c = |p: &str, l: u64, conf: &str| (p.to_string(), l, conf.to_string());
+    assert_eq!(confidences("lower"), [c("lib.rs", 1, "high"), c("lib.rs", 4, "medium"), c("it.rs", 1, "medium")]);
+    assert_eq!(confidences("keep"), [c("lib.rs", 1, "high"), c("lib.rs", 4, "high"), c("it.rs", 1, "high")]);
+}

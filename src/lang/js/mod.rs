@@ -65,7 +65,9 @@ impl<'t> JsFile<'t> {
             "pair" => property_key(node.child_by_field_name("key")?, self.src),
             "shorthand_property_identifier" => Some(text(node, self.src).to_string()),
             "method_definition" => property_key(node.child_by_field_name("name")?, self.src),
-            "assignment_expression" => self.resolver().member_key(node.child_by_field_name("left")?),
+            "assignment_expression" | "augmented_assignment_expression" => {
+                self.resolver().member_key(node.child_by_field_name("left")?)
+            }
             _ => None,
         }
     }
@@ -96,6 +98,14 @@ impl<'t> JsFile<'t> {
             "shorthand_property_identifier" => r.name_value(text(node, self.src), node.start_byte()),
             "method_definition" => Value::Function(node),
             "assignment_expression" => node.child_by_field_name("right").map_or(Value::Unknown, |v| r.value(v)),
+            // `x ??= v` and `x ||= v` may store `v`; arithmetic compound assignments compute something else.
+            "augmented_assignment_expression" => {
+                let op = node.child_by_field_name("operator").map(|o| &self.src[o.byte_range()]);
+                match (op, node.child_by_field_name("right")) {
+                    (Some("??=" | "||=" | "&&="), Some(v)) => r.value(v),
+                    _ => Value::Unknown,
+                }
+            }
             _ => r.value(node),
         }
     }
