@@ -233,9 +233,10 @@ fn analyse_text(
     out: &mut FileOutcome,
 ) {
     let src: &str = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    match file.grammar.language() {
-        Some(language) => analyse_js(rules, active, file, src, &language, parser, cursor, out),
-        None => analyse_rust(rules, active, file, src, out),
+    match (file.grammar, file.grammar.language()) {
+        (_, Some(language)) => analyse_js(rules, active, file, src, &language, parser, cursor, out),
+        (Grammar::CargoManifest, None) => analyse_manifest(rules, active, file, src, out),
+        (_, None) => analyse_rust(rules, active, file, src, out),
     }
     if !out.pending.is_empty() {
         out.source = Some(src.into());
@@ -289,7 +290,7 @@ fn analyse_js(
             if let Some(at) = rule.root.eval(node, &cx)
                 && seen.insert(at.byte_range())
             {
-                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at.byte_range(), None) });
+                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at.byte_range(), Section::Js) });
             }
         }
     }
@@ -323,11 +324,35 @@ fn analyse_rust(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &str,
         let mut seen = HashSet::new();
         for subject in root.candidates(facts) {
             if root.eval(subject, facts) && seen.insert(subject.at()) {
-                let test = Some(subject.in_test());
-                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, subject.at(), test) });
+                let section = Section::Rust(subject.in_test());
+                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, subject.at(), section) });
             }
         }
     }
+}
+
+fn analyse_manifest(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &str, out: &mut FileOutcome) {
+    out.scanned = true;
+    for &ri in active {
+        let rule = &rules.rules[ri];
+        let Some(cargo) = &rule.meta.cargo else { continue };
+        let features: Vec<(String, String)> =
+            cargo.features.iter().map(|f| (f.krate.clone(), f.feature.clone())).collect();
+        for hit in crate::lang::cargo::scan(src, &features, &cargo.crates) {
+            out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, hit.bytes, Section::Cargo) });
+        }
+    }
+}
+
+/// Which part of a rule produced a finding: its message, help, severity and confidence come from there.
+#[derive(Debug, Clone, Copy)]
+enum Section {
+    /// The JS/TS matcher; test code is known from the path.
+    Js,
+    /// The Rust section; whether the fact is in test code.
+    Rust(bool),
+    /// The Cargo section.
+    Cargo,
 }
 
 /// Test-only locations by path: Rust `tests/`, `benches/`, `examples/`; JS `test/`, `tests/`, `__tests__/`,
@@ -376,16 +401,26 @@ fn position(src: &str, byte: usize) -> Position {
     }
 }
 
-/// A finding of `rule` at `at`. `rust_test` is `Some(in test code)` for Rust facts, `None` for JS nodes (whose
-/// test-ness comes from the path).
-fn finding(rule: &Rule, file: &SourceFile, src: &str, at: std::ops::Range<usize>, rust_test: Option<bool>) -> Finding {
-    let section = rust_test.and(rule.meta.rust.as_ref());
-    let message = section.and_then(|r| r.message.as_deref()).unwrap_or(&rule.meta.message);
-    let help = section.and_then(|r| r.help.as_deref()).unwrap_or(&rule.meta.help);
+/// A finding of `rule` at `at`, worded by the rule section that matched.
+fn finding(rule: &Rule, file: &SourceFile, src: &str, at: std::ops::Range<usize>, section: Section) -> Finding {
+    let m = &rule.meta;
+    let (mut severity, mut confidence, mut message, mut help) = (m.severity, m.confidence, &m.message, &m.help);
+    let mut test_code = is_test_path(&file.rel);
+    match (section, &m.rust, &m.cargo) {
+        (Section::Rust(in_test), Some(r), _) => {
+            message = r.message.as_ref().unwrap_or(message);
+            help = r.help.as_ref().unwrap_or(help);
+            test_code = in_test;
+        }
+        (Section::Cargo, _, Some(c)) => {
+            (severity, confidence, message, help) = (c.severity, c.confidence, &c.message, &c.help)
+        }
+        _ => {}
+    }
     Finding {
-        rule: rule.meta.id.clone(),
-        severity: rule.meta.severity,
-        confidence: rule.meta.confidence,
+        rule: m.id.clone(),
+        severity,
+        confidence,
         message: message.trim().to_string(),
         help: help.trim().to_string(),
         location: Location {
@@ -395,7 +430,7 @@ fn finding(rule: &Rule, file: &SourceFile, src: &str, at: std::ops::Range<usize>
             end: position(src, at.end),
             bytes: at,
         },
-        test_code: rust_test.unwrap_or_else(|| is_test_path(&file.rel)),
+        test_code,
     }
 }
 

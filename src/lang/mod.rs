@@ -1,4 +1,5 @@
 //! Parser front ends, one module per kind of input.
+pub mod cargo;
 pub mod js;
 pub mod rust;
 
@@ -15,6 +16,8 @@ pub enum Grammar {
     Tsx,
     /// `.rs` (parsed with syn, not tree-sitter).
     Rust,
+    /// `Cargo.toml` (read line by line).
+    CargoManifest,
 }
 
 impl Grammar {
@@ -23,6 +26,9 @@ impl Grammar {
 
     /// The grammar for a file name, if the file is source we scan.
     pub fn for_path(path: &Path) -> Option<Self> {
+        if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+            return Some(Self::CargoManifest);
+        }
         match path.extension()?.to_str()? {
             "js" | "mjs" | "cjs" | "jsx" => Some(Self::Javascript),
             "ts" | "mts" | "cts" => Some(Self::Typescript),
@@ -43,7 +49,7 @@ impl Grammar {
             Self::Javascript => Some(tree_sitter_javascript::LANGUAGE.into()),
             Self::Typescript => Some(tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()),
             Self::Tsx => Some(tree_sitter_typescript::LANGUAGE_TSX.into()),
-            Self::Rust => None,
+            Self::Rust | Self::CargoManifest => None,
         }
     }
 

@@ -103,6 +103,21 @@ impl RuleSet {
                 ));
             }
             let rust = compile_rust(&meta).map_err(fail)?;
+            let wants_cargo = meta.languages.contains(&LanguageName::Cargo);
+            match (&meta.cargo, wants_cargo) {
+                (None, true) => {
+                    return Err(fail("languages: lists `cargo` but the rule has no `cargo` section".into()));
+                }
+                (Some(_), false) => {
+                    return Err(fail(
+                        "cargo: the rule has a `cargo` section but `languages` does not list `cargo`".into(),
+                    ));
+                }
+                (Some(c), true) if c.examples.bad.is_empty() || c.examples.good.is_empty() => {
+                    return Err(fail("cargo.examples: needs at least one `bad` and one `good` manifest".into()));
+                }
+                _ => {}
+            }
             rules.push(Rule { meta, origin, root, absents, rust });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));

@@ -42,6 +42,42 @@ pub struct RuleFile {
     /// The Rust section: the same rule on Rust code (syn).
     #[serde(default)]
     pub rust: Option<RustSection>,
+    /// The Cargo section: the same rule on `Cargo.toml` dependencies.
+    #[serde(default)]
+    pub cargo: Option<CargoSection>,
+}
+
+/// How a rule reads `Cargo.toml`: dependency features and crates that switch verification off.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CargoSection {
+    /// Severity of manifest findings (a manifest enables an API; the code decides whether it is misused).
+    pub severity: Severity,
+    /// Confidence of manifest findings.
+    pub confidence: Confidence,
+    /// The headline for manifest findings.
+    pub message: String,
+    /// The fix for manifest findings.
+    pub help: String,
+    /// Dependency features to report.
+    #[serde(default)]
+    pub features: Vec<CrateFeature>,
+    /// Crates whose whole job is to switch verification off.
+    #[serde(default)]
+    pub crates: Vec<String>,
+    /// Manifests that must fire (`bad`) and must not (`good`).
+    pub examples: Examples,
+}
+
+/// A feature of a dependency.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrateFeature {
+    /// The package name, e.g. `rustls`.
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// The feature, e.g. `dangerous_configuration`.
+    pub feature: String,
 }
 
 /// How a rule reads Rust code.
@@ -188,6 +224,8 @@ pub enum LanguageName {
     Typescript,
     /// `.rs`: the rule's `rust` section.
     Rust,
+    /// `Cargo.toml`: the rule's `cargo` section.
+    Cargo,
 }
 
 /// How much code one match needs.

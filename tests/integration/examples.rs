@@ -14,6 +14,9 @@ fn rule_examples_fire_and_stay_quiet_as_documented() {
         if let Some(rust) = &rule.meta.rust {
             sections.push(("rust.", "example.rs", Grammar::Rust, &rust.examples));
         }
+        if let Some(cargo) = &rule.meta.cargo {
+            sections.push(("cargo.", "Cargo.toml", Grammar::CargoManifest, &cargo.examples));
+        }
         for (prefix, path, grammar, examples) in sections {
             for (i, bad) in examples.bad.iter().enumerate() {
                 if scan_source(&rules, Some(&select), path, grammar, bad).is_empty() {
