@@ -355,8 +355,8 @@ enum Section {
     Cargo,
 }
 
-/// Test-only locations by path: Rust `tests/`, `benches/`, `examples/`; JS `test/`, `tests/`, `__tests__/`,
-/// `*.test.*` and `*.spec.*`.
+/// Test-only locations by path: Rust `tests/`, `benches/`, `examples/`, `test.rs`, `tests.rs`; JS `test/`,
+/// `tests/`, `__tests__/`, `*.test.*` and `*.spec.*`; `fixtures/` and `testdata/` for both.
 pub fn is_test_path(rel: &str) -> bool {
     let mut parts = rel.split('/').peekable();
     let mut dirs = Vec::new();
@@ -371,6 +371,7 @@ pub fn is_test_path(rel: &str) -> bool {
     dirs.iter().any(|d| matches!(*d, "test" | "tests" | "__tests__" | "benches" | "examples" | "fixtures" | "testdata"))
         || name.contains(".test.")
         || name.contains(".spec.")
+        || matches!(name, "test.rs" | "tests.rs")
 }
 
 fn first_error_line(root: Node<'_>) -> usize {

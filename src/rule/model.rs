@@ -105,7 +105,7 @@ pub enum RustMatcher {
     MethodCall(CallSelector),
     /// A call of a path `A::b(args)`; the rule path matches the end of the canonical path (anchor).
     Call(CallSelector),
-    /// A path used as a value or callee that contains these segments (anchor).
+    /// A path used as a value, callee or type that contains these segments (anchor).
     Path(OneOrMany),
     /// A method of a trait impl (anchor).
     Impl(ImplSelector),

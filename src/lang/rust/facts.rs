@@ -79,7 +79,7 @@ pub struct Call {
     pub test: bool,
 }
 
-/// A path used as a value or callee.
+/// A path used as a value, callee or type.
 #[derive(Debug, Clone)]
 pub struct PathRef {
     /// Canonical path.
@@ -131,7 +131,7 @@ pub struct RustFacts {
     pub method_calls: Vec<MethodCall>,
     /// Calls of paths.
     pub calls: Vec<Call>,
-    /// Paths used as values or callees.
+    /// Paths used as values, callees or types.
     pub paths: Vec<PathRef>,
     /// Trait impl methods.
     pub impls: Vec<ImplMethod>,
@@ -580,6 +580,12 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
         let fact = PathRef { path: self.canonical(&p.path), bytes: self.bytes(p.span()), test: self.test() };
         self.facts.paths.push(fact);
         visit::visit_expr_path(self, p);
+    }
+
+    fn visit_type_path(&mut self, t: &'ast syn::TypePath) {
+        let fact = PathRef { path: self.canonical(&t.path), bytes: self.bytes(t.span()), test: self.test() };
+        self.facts.paths.push(fact);
+        visit::visit_type_path(self, t);
     }
 
     fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
