@@ -298,6 +298,11 @@ fn analyse_js(
 
 fn analyse_rust(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &str, out: &mut FileOutcome) {
     let path = &file.path;
+    if !rules.rust_may_match(src) {
+        // No rule can match here (see `RustMatcher::triggers`): skip the parse, the costly part.
+        out.scanned = true;
+        return;
+    }
     let parsed = match crate::lang::rust::parse(src, is_test_path(&file.rel)) {
         Ok(p) => p,
         Err(e) => {

@@ -51,6 +51,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     leaf_count: usize,
     grammars: Vec<GrammarQueries>,
+    /// Words at least one of which a Rust file must contain for any Rust rule to match in it.
+    rust_triggers: aho_corasick::AhoCorasick,
 }
 
 impl RuleSet {
@@ -132,7 +134,20 @@ impl RuleSet {
                 .collect();
             jobs.into_iter().map(|j| j.join().expect("query compilation does not panic")).collect::<Result<Vec<_>, _>>()
         })?;
-        Ok(Self { rules, leaf_count: leaves.len(), grammars })
+        let mut words = Vec::new();
+        for (root, absents) in rules.iter().filter_map(Rule::rust) {
+            root.triggers(&mut words);
+            absents.iter().for_each(|a| a.triggers(&mut words));
+        }
+        words.sort();
+        words.dedup();
+        let rust_triggers = aho_corasick::AhoCorasick::new(&words).expect("trigger words build an automaton");
+        Ok(Self { rules, leaf_count: leaves.len(), grammars, rust_triggers })
+    }
+
+    /// Whether a Rust file can match any Rust rule at all: files without a trigger word are not parsed.
+    pub fn rust_may_match(&self, src: &str) -> bool {
+        self.rust_triggers.is_match(src)
     }
 
     /// The rule with this id.

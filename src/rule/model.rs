@@ -180,8 +180,11 @@ pub enum BodyPredicate {
     ReturnsFalse,
     /// A `ServerName` parameter is never used.
     IgnoresServerName,
-    /// The body looks at the peer's identity another way (SPIFFE IDs, subject alternative names).
+    /// The type works with SPIFFE IDs or subject alternative names (in any of its impls, its fields, or a
+    /// constant holding a SPIFFE ID).
     ChecksPeerIdentity,
+    /// An exit of the body is an explicit `Err(..)`: the method rejects some peers of its own accord.
+    RejectsPeers,
 }
 
 /// Named predicates on string literals.

@@ -120,6 +120,7 @@ impl RustMatcher {
                             i.ignored_param_types.iter().any(|t| t == "ServerName")
                         }
                         Some(BodyPredicate::ChecksPeerIdentity) => i.checks_identity,
+                        Some(BodyPredicate::RejectsPeers) => i.rejects,
                     }
             }
             (Self::String(StringPredicate::PrivateKey), Subject::Str(st)) => holds_private_key(&st.value),
@@ -148,6 +149,27 @@ impl RustMatcher {
             (Self::Any(v), s) => v.iter().any(|m| m.eval(s, facts)),
             (Self::Not(m), s) => !m.eval(s, facts),
             _ => false,
+        }
+    }
+
+    /// Adds the words a file must contain for this matcher to find anything in it: method names, the last
+    /// segment of paths (aliases keep it in their `use` line), trait names, and string markers.
+    pub fn triggers(&self, out: &mut Vec<String>) {
+        let last = |p: &str| p.rsplit("::").next().unwrap_or(p).to_string();
+        match self {
+            Self::MethodCall(sel) => out.extend(sel.name.names().iter().cloned()),
+            Self::Call(sel) => out.extend(sel.name.names().iter().map(|p| last(p))),
+            Self::Path(parts) => out.extend(parts.names().iter().map(|p| last(p))),
+            Self::Impl(sel) => out.extend(sel.trait_path.names().iter().map(|p| last(p))),
+            Self::String(StringPredicate::PrivateKey) => out.push("PRIVATE KEY".into()),
+            Self::String(StringPredicate::SpiffeId) => out.push("spiffe://".into()),
+            Self::All(v) => {
+                if let Some(anchor) = v.iter().find(|m| m.has_anchor()) {
+                    anchor.triggers(out);
+                }
+            }
+            Self::Any(v) => v.iter().for_each(|m| m.triggers(out)),
+            _ => {}
         }
     }
 

@@ -1,7 +1,7 @@
 //! The syn visitor that turns a Rust file into facts.
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -107,8 +107,11 @@ pub struct ImplMethod {
     pub returns_false: bool,
     /// Type names (last segment) of parameters the body never uses.
     pub ignored_param_types: Vec<String>,
-    /// The body mentions SPIFFE IDs or subject alternative names.
+    /// The implementing type mentions SPIFFE IDs or subject alternative names anywhere (its impls, its fields, a
+    /// constant holding a SPIFFE ID).
     pub checks_identity: bool,
+    /// An exit of the body is an explicit `Err(..)`: the method rejects peers of its own accord.
+    pub rejects: bool,
     /// In test-only code.
     pub test: bool,
 }
@@ -144,7 +147,7 @@ pub fn collect_file(file: &syn::File, src: &str, offset: usize, test_path: bool)
     let mut v = Collector::new(src, offset, test_path);
     v.uses_of(&file.items);
     v.visit_file(file);
-    v.facts
+    v.finish()
 }
 
 /// Facts of a block parsed in place of a file.
@@ -154,7 +157,7 @@ pub fn collect_block(block: &syn::Block, src: &str, offset: usize, test_path: bo
         block.stmts.iter().filter_map(|s| if let syn::Stmt::Item(i) = s { Some(i.clone()) } else { None }).collect();
     v.uses_of(&items);
     v.visit_block(block);
-    v.facts
+    v.finish()
 }
 
 struct Collector<'ast> {
@@ -165,6 +168,10 @@ struct Collector<'ast> {
     scopes: Vec<HashMap<String, Vec<(usize, &'ast Expr)>>>,
     test_depth: usize,
     facts: RustFacts,
+    /// Token streams of every impl block and struct, by type name: what a type's verifier may consult.
+    type_tokens: Vec<(String, TokenStream)>,
+    /// Constants whose string value holds a SPIFFE ID.
+    spiffe_consts: HashSet<String>,
 }
 
 fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
@@ -187,7 +194,24 @@ impl<'ast> Collector<'ast> {
             scopes: vec![HashMap::new()],
             test_depth: usize::from(test_path),
             facts: RustFacts::default(),
+            type_tokens: Vec::new(),
+            spiffe_consts: HashSet::new(),
         }
+    }
+
+    /// Marks impl methods whose type mentions SPIFFE IDs or SANs anywhere as checking identity, and returns the
+    /// facts.
+    fn finish(mut self) -> RustFacts {
+        let identity_types: HashSet<&str> = self
+            .type_tokens
+            .iter()
+            .filter(|(_, tokens)| mentions_identity(tokens.clone(), &self.spiffe_consts))
+            .map(|(ty, _)| ty.as_str())
+            .collect();
+        for m in &mut self.facts.impls {
+            m.checks_identity |= identity_types.contains(m.self_ty.as_str());
+        }
+        self.facts
     }
 
     fn bytes(&self, span: Span) -> Range<usize> {
@@ -225,7 +249,11 @@ impl<'ast> Collector<'ast> {
                 }
             }
             syn::UseTree::Name(n) => {
-                self.uses.insert(n.ident.to_string(), join(&prefix, &n.ident.to_string()));
+                // `use net::Tls;` after `mod net { pub use rustls::ServerConfig as Tls; }` must not hide the
+                // rename: a plain import never replaces an alias already known for the same name.
+                let name = n.ident.to_string();
+                let target = join(&prefix, &name);
+                self.uses.entry(name).or_insert(target);
             }
             syn::UseTree::Rename(r) => {
                 let target = if r.ident == "self" { prefix.clone() } else { join(&prefix, &r.ident.to_string()) };
@@ -236,15 +264,27 @@ impl<'ast> Collector<'ast> {
         }
     }
 
-    /// `CB::new` becomes `reqwest::ClientBuilder::new`; generic arguments are dropped.
+    /// `CB::new` becomes `reqwest::ClientBuilder::new`; generic arguments are dropped. Aliases are followed through
+    /// re-exports (`mod net { pub use rustls::ServerConfig as Tls; }` makes `net::Tls::builder` rustls').
     fn canonical(&self, path: &syn::Path) -> String {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let Some(first) = segments.first() else { return String::new() };
-        let head = match self.uses.get(first) {
-            Some(full) if path.leading_colon.is_none() => full.clone(),
-            _ => first.clone(),
-        };
-        std::iter::once(head).chain(segments[1..].iter().cloned()).collect::<Vec<_>>().join("::")
+        let mut segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let mut absolute = path.leading_colon.is_some();
+        for _ in 0..4 {
+            let from = if absolute { 1 } else { 0 };
+            let Some((i, full)) =
+                (from..segments.len()).rev().find_map(|i| self.uses.get(&segments[i]).map(|f| (i, f)))
+            else {
+                break;
+            };
+            let next: Vec<String> =
+                full.split("::").map(str::to_string).chain(segments[i + 1..].iter().cloned()).collect();
+            if next == segments {
+                break;
+            }
+            segments = next;
+            absolute = false;
+        }
+        segments.join("::")
     }
 
     /// The initialiser of the latest `let name` that starts before byte `before`.
@@ -418,19 +458,28 @@ fn is_ok_call(e: &Expr) -> bool {
     matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Ok")))
 }
 
+fn is_err_call(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err")))
+}
+
 fn is_false(e: &Expr) -> bool {
     matches!(e, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if !b.value))
 }
 
-/// Whether tokens name SPIFFE IDs or subject alternative names (identifiers or literals).
-fn checks_identity(tokens: TokenStream) -> bool {
+/// Whether tokens name SPIFFE IDs or subject alternative names (identifiers, literals, or constants holding one).
+fn mentions_identity(tokens: TokenStream, spiffe_consts: &HashSet<String>) -> bool {
     tokens.into_iter().any(|t| match t {
         TokenTree::Ident(i) => {
-            let s = i.to_string().to_ascii_lowercase();
-            s.contains("spiffe") || s.contains("subject_alt") || s.contains("subjectalt") || s == "san"
+            let name = i.to_string();
+            let s = name.to_ascii_lowercase();
+            s.contains("spiffe")
+                || s.contains("subject_alt")
+                || s.contains("subjectalt")
+                || s == "san"
+                || spiffe_consts.contains(&name)
         }
         TokenTree::Literal(l) => l.to_string().contains("spiffe://"),
-        TokenTree::Group(g) => checks_identity(g.stream()),
+        TokenTree::Group(g) => mentions_identity(g.stream(), spiffe_consts),
         TokenTree::Punct(_) => false,
     })
 }
@@ -469,7 +518,31 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
         self.test_depth -= usize::from(test);
     }
 
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        self.type_tokens.push((s.ident.to_string(), s.to_token_stream()));
+        visit::visit_item_struct(self, s);
+    }
+
+    fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+        if c.expr.to_token_stream().to_string().contains("spiffe://") {
+            self.spiffe_consts.insert(c.ident.to_string());
+        }
+        visit::visit_item_const(self, c);
+    }
+
+    fn visit_item_static(&mut self, c: &'ast syn::ItemStatic) {
+        if c.expr.to_token_stream().to_string().contains("spiffe://") {
+            self.spiffe_consts.insert(c.ident.to_string());
+        }
+        visit::visit_item_static(self, c);
+    }
+
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if let syn::Type::Path(p) = &*i.self_ty
+            && let Some(last) = p.path.segments.last()
+        {
+            self.type_tokens.push((last.ident.to_string(), i.to_token_stream()));
+        }
         if let Some((_, trait_path, _)) = &i.trait_ {
             let trait_path = self.canonical(trait_path);
             let self_ty = match &*i.self_ty {
@@ -512,7 +585,8 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
                     always_ok: !outs.is_empty() && outs.iter().all(|o| o.is_some_and(is_ok_call)),
                     returns_false: !outs.is_empty() && outs.iter().all(|o| o.is_some_and(is_false)),
                     ignored_param_types,
-                    checks_identity: checks_identity(f.block.to_token_stream()),
+                    checks_identity: false,
+                    rejects: outs.iter().any(|o| o.is_some_and(is_err_call)),
                     test: self.test() || is_test_attr(&i.attrs),
                 });
             }
@@ -623,6 +697,8 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
             scopes: vec![HashMap::new()],
             test_depth: self.test_depth,
             facts: RustFacts::default(),
+            type_tokens: Vec::new(),
+            spiffe_consts: HashSet::new(),
         };
         for a in &args {
             nested.visit_expr(a);
