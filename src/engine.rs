@@ -16,6 +16,8 @@ use tree_sitter::{Node, Parser, QueryCursor};
 const MINIFIED_MIN_BYTES: usize = 16 * 1024;
 /// Average line length (bytes) above which a large file looks minified.
 const MINIFIED_LINE: usize = 500;
+/// Stack size of analysis threads.
+const WORKER_STACK: usize = 64 * 1024 * 1024;
 
 /// How to scan.
 #[derive(Debug, Clone)]
@@ -150,7 +152,8 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
     let mut slots: Vec<(usize, FileOutcome)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                s.spawn(|| {
+                // Parsers recurse on nesting; a roomy stack keeps hostile input a message, not a crash.
+                std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(s, || {
                     let mut parser = Parser::new();
                     let mut cursor = QueryCursor::new();
                     let mut done = Vec::new();
@@ -164,7 +167,8 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
                     done
                 })
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the system can start analysis threads");
         workers.into_iter().flat_map(|w| w.join().expect("analysis thread does not panic")).collect()
     });
     slots.sort_by_key(|(i, _)| *i);
