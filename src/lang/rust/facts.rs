@@ -1,5 +1,6 @@
 //! The syn visitor that turns a Rust file into facts.
-use proc_macro2::{Span, TokenStream, TokenTree};
+use super::body::{exits, is_err_call, is_false, is_ok_call, mentions, mentions_identity};
+use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -393,103 +394,6 @@ impl<'ast> Collector<'ast> {
         let test = self.test();
         self.facts.strings.push(StrLit { value, bytes, test });
     }
-}
-
-/// Every expression a block can evaluate to (its tail, through `if`/`match`/blocks) plus every `return`.
-fn exits(body: &syn::Block) -> Vec<Option<&Expr>> {
-    fn tail<'a>(block: &'a syn::Block, out: &mut Vec<Option<&'a Expr>>) {
-        match block.stmts.last() {
-            Some(syn::Stmt::Expr(e, None)) => expr_exits(e, out),
-            Some(syn::Stmt::Macro(_)) | Some(syn::Stmt::Expr(_, Some(_))) | Some(_) | None => {
-                // A body ending in a statement returns `()` unless every path returned earlier.
-                let diverges = matches!(block.stmts.last(), Some(syn::Stmt::Expr(Expr::Return(_), _)));
-                if !diverges {
-                    out.push(None);
-                }
-            }
-        }
-    }
-    fn expr_exits<'a>(e: &'a Expr, out: &mut Vec<Option<&'a Expr>>) {
-        match e {
-            Expr::If(i) => {
-                tail(&i.then_branch, out);
-                match &i.else_branch {
-                    Some((_, els)) => expr_exits(els, out),
-                    None => out.push(None),
-                }
-            }
-            Expr::Match(m) => m.arms.iter().for_each(|a| expr_exits(&a.body, out)),
-            Expr::Block(b) => tail(&b.block, out),
-            Expr::Unsafe(u) => tail(&u.block, out),
-            Expr::Paren(p) => expr_exits(&p.expr, out),
-            Expr::Return(_) => {}
-            other => out.push(Some(other)),
-        }
-    }
-    struct Returns<'a> {
-        out: Vec<Option<&'a Expr>>,
-        uses_try: bool,
-    }
-    impl<'a> Visit<'a> for Returns<'a> {
-        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
-            match &r.expr {
-                Some(e) => expr_exits(e, &mut self.out),
-                None => self.out.push(None),
-            }
-            visit::visit_expr_return(self, r);
-        }
-        fn visit_expr_try(&mut self, t: &'a syn::ExprTry) {
-            self.uses_try = true;
-            visit::visit_expr_try(self, t);
-        }
-        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
-        fn visit_item_fn(&mut self, _: &'a syn::ItemFn) {}
-    }
-    let mut r = Returns { out: Vec::new(), uses_try: false };
-    r.visit_block(body);
-    tail(body, &mut r.out);
-    if r.uses_try {
-        r.out.push(None);
-    }
-    r.out
-}
-
-fn is_ok_call(e: &Expr) -> bool {
-    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Ok")))
-}
-
-fn is_err_call(e: &Expr) -> bool {
-    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err")))
-}
-
-fn is_false(e: &Expr) -> bool {
-    matches!(e, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if !b.value))
-}
-
-/// Whether tokens name SPIFFE IDs or subject alternative names (identifiers, literals, or constants holding one).
-fn mentions_identity(tokens: TokenStream, spiffe_consts: &HashSet<String>) -> bool {
-    tokens.into_iter().any(|t| match t {
-        TokenTree::Ident(i) => {
-            let name = i.to_string();
-            let s = name.to_ascii_lowercase();
-            s.contains("spiffe")
-                || s.contains("subject_alt")
-                || s.contains("subjectalt")
-                || s == "san"
-                || spiffe_consts.contains(&name)
-        }
-        TokenTree::Literal(l) => l.to_string().contains("spiffe://"),
-        TokenTree::Group(g) => mentions_identity(g.stream(), spiffe_consts),
-        TokenTree::Punct(_) => false,
-    })
-}
-
-fn mentions(tokens: TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|t| match t {
-        TokenTree::Ident(i) => i == name,
-        TokenTree::Group(g) => mentions(g.stream(), name),
-        _ => false,
-    })
 }
 
 impl<'ast> Visit<'ast> for Collector<'ast> {

@@ -1,5 +1,6 @@
 //! Rust via syn: one pass over a file collects the facts Rust rules match on (method calls with their receiver
 //! chains, calls and paths with `use` aliases resolved, trait impls, string literals).
+mod body;
 mod facts;
 pub mod predicates;
 
