@@ -240,6 +240,7 @@ fn analyse_text(
     match (file.grammar, file.grammar.language()) {
         (_, Some(language)) => analyse_js(rules, active, file, src, &language, parser, cursor, out),
         (Grammar::CargoManifest, None) => analyse_manifest(rules, active, file, src, out),
+        (Grammar::Config(kind), None) => analyse_config(rules, active, file, kind, src, out),
         (_, None) => analyse_rust(rules, active, file, src, out),
     }
     if !out.pending.is_empty() {
@@ -353,6 +354,27 @@ fn analyse_manifest(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &
     }
 }
 
+fn analyse_config(
+    rules: &RuleSet,
+    active: &[usize],
+    file: &SourceFile,
+    kind: crate::lang::config::ConfigKind,
+    src: &str,
+    out: &mut FileOutcome,
+) {
+    out.scanned = true;
+    for &ri in active {
+        let rule = &rules.rules[ri];
+        let Some(config) = &rule.meta.config else { continue };
+        for setting in crate::lang::config::settings(kind, src, &config.variable) {
+            if config.values.contains(&setting.value) {
+                out.pending
+                    .push(Pending { rule: ri, finding: finding(rule, file, src, setting.bytes, Section::Config) });
+            }
+        }
+    }
+}
+
 /// Which part of a rule produced a finding: its message, help, severity and confidence come from there.
 #[derive(Debug, Clone, Copy)]
 enum Section {
@@ -362,6 +384,8 @@ enum Section {
     Rust(bool),
     /// The Cargo section.
     Cargo,
+    /// The config section.
+    Config,
 }
 
 /// Test-only locations by path: Rust `tests/`, `benches/`, `examples/`, `test.rs`, `tests.rs`; JS `test/`,

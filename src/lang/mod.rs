@@ -1,5 +1,6 @@
 //! Parser front ends, one module per kind of input.
 pub mod cargo;
+pub mod config;
 pub mod js;
 pub mod rust;
 
@@ -18,6 +19,8 @@ pub enum Grammar {
     Rust,
     /// `Cargo.toml` (read line by line).
     CargoManifest,
+    /// Deployment and client configuration (read line by line).
+    Config(config::ConfigKind),
 }
 
 impl Grammar {
@@ -29,6 +32,9 @@ impl Grammar {
         if path.file_name().is_some_and(|n| n == "Cargo.toml") {
             return Some(Self::CargoManifest);
         }
+        if let Some(kind) = config::ConfigKind::for_path(path) {
+            return Some(Self::Config(kind));
+        }
         match path.extension()?.to_str()? {
             "js" | "mjs" | "cjs" | "jsx" => Some(Self::Javascript),
             "ts" | "mts" | "cts" => Some(Self::Typescript),
@@ -38,9 +44,16 @@ impl Grammar {
         }
     }
 
-    /// Index into per-grammar tables.
+    /// Index into per-grammar query tables (tree-sitter grammars only).
     pub fn index(self) -> usize {
-        self as usize
+        match self {
+            Self::Javascript => 0,
+            Self::Typescript => 1,
+            Self::Tsx => 2,
+            Self::Rust | Self::CargoManifest | Self::Config(_) => {
+                unreachable!("only tree-sitter grammars have queries")
+            }
+        }
     }
 
     /// The tree-sitter language (`None` for Rust, which syn parses).
@@ -49,7 +62,7 @@ impl Grammar {
             Self::Javascript => Some(tree_sitter_javascript::LANGUAGE.into()),
             Self::Typescript => Some(tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()),
             Self::Tsx => Some(tree_sitter_typescript::LANGUAGE_TSX.into()),
-            Self::Rust | Self::CargoManifest => None,
+            Self::Rust | Self::CargoManifest | Self::Config(_) => None,
         }
     }
 

@@ -104,22 +104,8 @@ impl RuleSet {
                         .into(),
                 ));
             }
+            check_sections(&meta).map_err(fail)?;
             let rust = compile_rust(&meta).map_err(fail)?;
-            let wants_cargo = meta.languages.contains(&LanguageName::Cargo);
-            match (&meta.cargo, wants_cargo) {
-                (None, true) => {
-                    return Err(fail("languages: lists `cargo` but the rule has no `cargo` section".into()));
-                }
-                (Some(_), false) => {
-                    return Err(fail(
-                        "cargo: the rule has a `cargo` section but `languages` does not list `cargo`".into(),
-                    ));
-                }
-                (Some(c), true) if c.examples.bad.is_empty() || c.examples.good.is_empty() => {
-                    return Err(fail("cargo.examples: needs at least one `bad` and one `good` manifest".into()));
-                }
-                _ => {}
-            }
             rules.push(Rule { meta, origin, root, absents, rust });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
@@ -245,18 +231,59 @@ fn split_absents(m: &Matcher, scope: Scope) -> Result<(Matcher, Vec<Matcher>), S
     Ok((Matcher::All(rest), absents))
 }
 
-/// Checks the Rust section against `languages` and splits its top-level `absent` conditions off.
+/// A language-specific section must be present exactly when `languages` lists its language, and must carry at
+/// least one bad and one good example: `examples` gives (bad, good) counts when the section is present.
+fn check_section(
+    meta: &RuleFile,
+    lang: LanguageName,
+    name: &str,
+    examples: Option<(usize, usize)>,
+) -> Result<(), String> {
+    match (examples, meta.languages.contains(&lang)) {
+        (None, true) => Err(format!("languages: lists `{name}` but the rule has no `{name}` section")),
+        (Some(_), false) => {
+            Err(format!("{name}: the rule has a `{name}` section but `languages` does not list `{name}`"))
+        }
+        (Some((bad, good)), true) if bad == 0 || good == 0 => {
+            Err(format!("{name}.examples: needs at least one `bad` and one `good` example"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks the `rust`, `cargo` and `config` sections against `languages`, and config example file names.
+fn check_sections(meta: &RuleFile) -> Result<(), String> {
+    let counts = |bad: usize, good: usize| Some((bad, good));
+    check_section(
+        meta,
+        LanguageName::Rust,
+        "rust",
+        meta.rust.as_ref().and_then(|r| counts(r.examples.bad.len(), r.examples.good.len())),
+    )?;
+    check_section(
+        meta,
+        LanguageName::Cargo,
+        "cargo",
+        meta.cargo.as_ref().and_then(|c| counts(c.examples.bad.len(), c.examples.good.len())),
+    )?;
+    check_section(
+        meta,
+        LanguageName::Config,
+        "config",
+        meta.config.as_ref().and_then(|c| counts(c.examples.bad.len(), c.examples.good.len())),
+    )?;
+    let files = meta.config.iter().flat_map(|c| c.examples.bad.iter().chain(&c.examples.good));
+    for f in files {
+        if !matches!(Grammar::for_path(Path::new(&f.file)), Some(Grammar::Config(_))) {
+            return Err(format!("config.examples: `{}` is not a config file name this scanner reads", f.file));
+        }
+    }
+    Ok(())
+}
+
+/// Splits the Rust section's top-level `absent` conditions off (sections are checked by `check_sections`).
 fn compile_rust(meta: &RuleFile) -> Result<Option<(RustMatcher, Vec<RustMatcher>)>, String> {
-    let wants = meta.languages.contains(&LanguageName::Rust);
-    let Some(section) = &meta.rust else {
-        return if wants { Err("languages: lists `rust` but the rule has no `rust` section".into()) } else { Ok(None) };
-    };
-    if !wants {
-        return Err("rust: the rule has a `rust` section but `languages` does not list `rust`".into());
-    }
-    if section.examples.bad.is_empty() || section.examples.good.is_empty() {
-        return Err("rust.examples: needs at least one `bad` and one `good` snippet".into());
-    }
+    let Some(section) = &meta.rust else { return Ok(None) };
     let (rest, absents) = split_top(&section.matcher);
     fn check(m: &RustMatcher) -> Result<(), String> {
         match m {

@@ -45,6 +45,47 @@ pub struct RuleFile {
     /// The Cargo section: the same rule on `Cargo.toml` dependencies.
     #[serde(default)]
     pub cargo: Option<CargoSection>,
+    /// The config section: the same rule on `.env` files, Dockerfiles, YAML manifests and JSON configs.
+    #[serde(default)]
+    pub config: Option<ConfigSection>,
+}
+
+/// How a rule reads deployment and client configuration: an environment variable set to a bad value.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSection {
+    /// The environment variable, e.g. `NODE_TLS_REJECT_UNAUTHORIZED`.
+    pub variable: String,
+    /// Values that are findings (compared after unquoting).
+    pub values: Vec<String>,
+    /// The headline for config findings, when it differs from the rule's.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The fix for config findings, when it differs from the rule's.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// Config files that must fire (`bad`) and must not (`good`).
+    pub examples: FileExamples,
+}
+
+/// Example files, each scanned under its own name (the name picks the format).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileExamples {
+    /// Every file here must produce at least one finding of this rule.
+    pub bad: Vec<FileExample>,
+    /// No file here may produce a finding of this rule.
+    pub good: Vec<FileExample>,
+}
+
+/// One example file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileExample {
+    /// Its file name, e.g. `.env`, `Dockerfile`, `docker-compose.yml`, `.vscode/mcp.json`.
+    pub file: String,
+    /// Its content.
+    pub text: String,
 }
 
 /// How a rule reads `Cargo.toml`: dependency features and crates that switch verification off.
@@ -229,6 +270,8 @@ pub enum LanguageName {
     Rust,
     /// `Cargo.toml`: the rule's `cargo` section.
     Cargo,
+    /// `.env`, Dockerfiles, YAML and JSON: the rule's `config` section.
+    Config,
 }
 
 /// How much code one match needs.

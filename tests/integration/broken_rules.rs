@@ -76,6 +76,19 @@ fn broken_rule_files_stop_the_run() {
         "`absent` needs `scope: file` or `scope: project`",
     );
     assert_rejected(
+        "no-rust.yaml",
+        &VALID.replace("ID", "no-rust").replace("[javascript, typescript]", "[javascript, typescript, rust]"),
+        "lists `rust` but the rule has no `rust` section",
+    );
+    assert_rejected(
+        "bad-config-file.yaml",
+        &(VALID
+            .replace("ID", "bad-config-file")
+            .replace("[javascript, typescript]", "[javascript, typescript, config]")
+            + "config:\n  variable: X\n  values: [\"0\"]\n  examples:\n    bad: [{file: notes.txt, text: \"X=0\"}]\n    good: [{file: .env, text: \"X=1\"}]\n"),
+        "`notes.txt` is not a config file name",
+    );
+    assert_rejected(
         "no-anchor.yaml",
         &VALID.replace("ID", "no-anchor").replace(
             "- query: '((call_expression function: (identifier) @f) @match (#eq? @f \"eval\"))'",

@@ -34,6 +34,22 @@ fn rule_examples_fire_and_stay_quiet_as_documented() {
             }
         }
     }
+    for rule in &rules.rules {
+        let Some(config) = &rule.meta.config else { continue };
+        let select = [rule.meta.id.clone()];
+        for (kind, files, must_fire) in [("bad", &config.examples.bad, true), ("good", &config.examples.good, false)] {
+            for f in files {
+                let grammar = Grammar::for_path(std::path::Path::new(&f.file)).expect("checked at load");
+                let fired = !scan_source(&rules, Some(&select), &f.file, grammar, &f.text).is_empty();
+                if fired != must_fire {
+                    failures.push(format!(
+                        "{}: config.examples.{kind} `{}` fired: {fired}\n{}",
+                        rule.meta.id, f.file, f.text
+                    ));
+                }
+            }
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
