@@ -365,12 +365,27 @@ fn analyse_config(
     out.scanned = true;
     for &ri in active {
         let rule = &rules.rules[ri];
-        let Some(config) = &rule.meta.config else { continue };
-        for setting in crate::lang::config::settings(kind, src, &config.variable) {
-            if config.values.contains(&setting.value) {
-                out.pending
-                    .push(Pending { rule: ri, finding: finding(rule, file, src, setting.bytes, Section::Config) });
-            }
+        let (Some(config), Some(patterns)) = (&rule.meta.config, &rule.config) else { continue };
+        let bad = |v: &str| {
+            config.values.iter().any(|x| x == v) || patterns.matches.as_ref().is_some_and(|re| re.is_match(v))
+        };
+        let mut hits: Vec<std::ops::Range<usize>> = crate::lang::config::settings(kind, src, &config.variable)
+            .into_iter()
+            .filter(|s| bad(&s.value))
+            .map(|s| s.bytes)
+            .collect();
+        if let Some(flag) = &patterns.flags {
+            // A flag inside a variable setting already reported (`NODE_OPTIONS="--tls-min-v1.0"`) is the same finding.
+            let words = crate::lang::config::flags(kind, src, flag);
+            let fresh: Vec<_> = words
+                .into_iter()
+                .map(|w| w.bytes)
+                .filter(|w| !hits.iter().any(|h| h.start <= w.start && w.end <= h.end))
+                .collect();
+            hits.extend(fresh);
+        }
+        for bytes in hits {
+            out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, bytes, Section::Config) });
         }
     }
 }

@@ -60,7 +60,20 @@ pub fn settings(kind: ConfigKind, src: &str, name: &str) -> Vec<Setting> {
     if !src.contains(name) {
         return Vec::new();
     }
-    let p = Patterns::new(name);
+    scan(kind, src, &Patterns::variable(name), name)
+}
+
+/// Every command-line word in `src` that `flag` matches (`node --tls-min-v1.0 server.js` in a Dockerfile `CMD`,
+/// a compose `command:`, a `package.json` script, MCP `args`). The setting's value is the word.
+pub fn flags(kind: ConfigKind, src: &str, flag: &Regex) -> Vec<Setting> {
+    if kind == ConfigKind::DotEnv || !flag.is_match(src) {
+        return Vec::new();
+    }
+    // No variable is named `\0`, so only the command-line readers can match.
+    scan(kind, src, &Patterns::flag(flag), "\0")
+}
+
+fn scan(kind: ConfigKind, src: &str, p: &Patterns, name: &str) -> Vec<Setting> {
     let mut out = Vec::new();
     let mut offset = 0;
     let mut ctx = Context::default();
@@ -154,7 +167,7 @@ struct Patterns {
 }
 
 impl Patterns {
-    fn new(name: &str) -> Self {
+    fn variable(name: &str) -> Self {
         let n = regex::escape(name);
         let re = |p: String| Regex::new(&p).expect("valid regex");
         Self {
@@ -162,8 +175,23 @@ impl Patterns {
             dotenv: re(format!(r#"^\s*(?:export\s+)?{n}\s*=\s*("[^"]*"|'[^']*'|[^#\s]*)"#)),
             legacy_env: re(format!(r"^\s*(?i:ENV)\s+{n}\s+(\S.*?)\s*\\?$")),
             json_key: re(format!(r#""{n}"\s*:\s*("[^"]*"|[-0-9.a-z]+)"#)),
-            json_command: re(r#""(args|scripts|command|entrypoint)"\s*:\s*[\[{"]"#.to_string()),
+            json_command: Self::json_command(),
         }
+    }
+
+    fn flag(flag: &Regex) -> Self {
+        let never = Regex::new(r"[^\s\S]").expect("valid regex");
+        Self {
+            shell: Regex::new(&format!(r#"(?:^|[\s"'\[,])(({}))(?:[\s"',\]]|$)"#, flag.as_str())).expect("valid regex"),
+            dotenv: never.clone(),
+            legacy_env: never.clone(),
+            json_key: never,
+            json_command: Self::json_command(),
+        }
+    }
+
+    fn json_command() -> Regex {
+        Regex::new(r#""(args|scripts|command|entrypoint)"\s*:\s*[\[{"]"#).expect("valid regex")
     }
 }
 
@@ -295,6 +323,21 @@ mod tests {
         let src = "services:\n  mcp:\n    environment:\n      NODE_TLS_REJECT_UNAUTHORIZED: \"0\"\n  other:\n    environment:\n      - NODE_TLS_REJECT_UNAUTHORIZED=0\n    description: \"never set NODE_TLS_REJECT_UNAUTHORIZED=0 here\"\n---\nspec:\n  containers:\n    - name: mcp\n      env:\n        - name: NODE_TLS_REJECT_UNAUTHORIZED\n          value: \"0\"\n        - name: PORT\n          value: \"0\"\n      command: [\"sh\", \"-c\", \"NODE_TLS_REJECT_UNAUTHORIZED=0 node s.js\"]\njobs:\n  t:\n    steps:\n      - run: |\n          NODE_TLS_REJECT_UNAUTHORIZED=0 npm test\n          echo $NODE_TLS_REJECT_UNAUTHORIZED\n";
         let got: Vec<usize> = lines(ConfigKind::Yaml, src).into_iter().map(|(l, _)| l).collect();
         assert_eq!(got, [4, 7, 15, 18, 23]);
+    }
+
+    #[test]
+    fn flags_in_commands_only() {
+        let flag = Regex::new(r"--tls-min-v1\.[01]").unwrap();
+        let docker =
+            "FROM node:20\nCMD [\"node\", \"--tls-min-v1.0\", \"server.js\"]\nLABEL note=\"--tls-min-v1.0 is bad\"\n";
+        let got: Vec<usize> = flags(ConfigKind::Dockerfile, docker, &flag)
+            .iter()
+            .map(|s| docker[..s.bytes.start].matches('\n').count() + 1)
+            .collect();
+        assert_eq!(got, [2]);
+        let json = "{\n  \"scripts\": {\n    \"start\": \"node --tls-min-v1.1 dist/server.js\"\n  },\n  \"description\": \"avoid --tls-min-v1.0\"\n}\n";
+        let got: Vec<String> = flags(ConfigKind::Json, json, &flag).into_iter().map(|s| s.value).collect();
+        assert_eq!(got, ["--tls-min-v1.1"]);
     }
 
     #[test]

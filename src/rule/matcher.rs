@@ -26,6 +26,8 @@ pub enum CMatcher {
     Property(Vec<String>),
     /// Value condition.
     Value(ValueCondition),
+    /// The value is a known string this regular expression matches.
+    ValueMatches(regex::Regex),
     /// TLS server/client conditions.
     TlsContext(TlsContextCondition),
     /// Property belongs to options of this role.
@@ -149,6 +151,9 @@ impl CMatcher {
                 (names.contains(&name) && file.property_in_effect(node, &name)).then_some(node)
             }
             Self::Value(cond) => value_matches(cond, &file.property_value(node), file).then_some(node),
+            Self::ValueMatches(re) => {
+                matches!(file.property_value(node), Value::Str(s) if re.is_match(&s)).then_some(node)
+            }
             Self::TlsContext(c) => tls_context(c, node, file),
             Self::TlsRole(role) => file.property_role_is(node, *role).then_some(node),
             Self::Predicate(NodePredicate::PrivateKeyLiteral) => predicates::private_key_literal(file, node),

@@ -33,6 +33,8 @@ pub struct Rule {
     pub(crate) absents: Vec<CMatcher>,
     /// The Rust section, split like the JS matcher: per-fact conditions and file/project `absent` conditions.
     pub(crate) rust: Option<(RustMatcher, Vec<RustMatcher>)>,
+    /// The `config` section's regular expressions, compiled once.
+    pub(crate) config: Option<ConfigPatterns>,
 }
 
 /// Every query leaf of every rule, compiled into one query per grammar.
@@ -106,7 +108,8 @@ impl RuleSet {
             }
             check_sections(&meta).map_err(fail)?;
             let rust = compile_rust(&meta).map_err(fail)?;
-            rules.push(Rule { meta, origin, root, absents, rust });
+            let config = compile_config(&meta).map_err(fail)?;
+            rules.push(Rule { meta, origin, root, absents, rust, config });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         // One compile per grammar, in parallel: query compilation dominates start-up.
@@ -251,6 +254,31 @@ fn check_section(
     }
 }
 
+/// Compiles a regular expression from a rule, naming the field when it is broken.
+fn regex(pattern: &str, field: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(pattern).map_err(|e| format!("{field}: {e}"))
+}
+
+/// The compiled regular expressions of a rule's `config` section.
+#[derive(Debug)]
+pub struct ConfigPatterns {
+    /// Values of the variable that are findings.
+    pub matches: Option<regex::Regex>,
+    /// Command-line words that are findings.
+    pub flags: Option<regex::Regex>,
+}
+
+fn compile_config(meta: &RuleFile) -> Result<Option<ConfigPatterns>, String> {
+    let Some(c) = &meta.config else { return Ok(None) };
+    if c.values.is_empty() && c.matches.is_none() {
+        return Err("config: needs `values` or `matches`".into());
+    }
+    Ok(Some(ConfigPatterns {
+        matches: c.matches.as_deref().map(|p| regex(p, "config.matches")).transpose()?,
+        flags: c.flags.as_deref().map(|p| regex(p, "config.flags")).transpose()?,
+    }))
+}
+
 /// Checks the `rust`, `cargo` and `config` sections against `languages`, and config example file names.
 fn check_sections(meta: &RuleFile) -> Result<(), String> {
     let counts = |bad: usize, good: usize| Some((bad, good));
@@ -356,11 +384,14 @@ fn compile(
         Matcher::Absent(_) => unreachable!("absent conditions are split off before compiling"),
         Matcher::Property(names) => CMatcher::Property(names.names().to_vec()),
         Matcher::Value(cond) => {
-            let set = [cond.is.is_some(), cond.one_of.is_some(), cond.predicate.is_some()];
+            let set = [cond.is.is_some(), cond.one_of.is_some(), cond.predicate.is_some(), cond.matches.is_some()];
             if set.iter().filter(|s| **s).count() != 1 {
-                return Err("match: `value` needs exactly one of `is`, `in`, `predicate`".into());
+                return Err("match: `value` needs exactly one of `is`, `in`, `predicate`, `matches`".into());
             }
-            CMatcher::Value(cond.clone())
+            match &cond.matches {
+                Some(re) => CMatcher::ValueMatches(regex(re, "match: value.matches")?),
+                None => CMatcher::Value(cond.clone()),
+            }
         }
         Matcher::TlsContext(c) => CMatcher::TlsContext(c.clone()),
         Matcher::TlsRole(r) => CMatcher::TlsRole(*r),

@@ -57,7 +57,16 @@ pub struct ConfigSection {
     /// The environment variable, e.g. `NODE_TLS_REJECT_UNAUTHORIZED`.
     pub variable: String,
     /// Values that are findings (compared after unquoting).
+    #[serde(default)]
     pub values: Vec<String>,
+    /// A regular expression: values it matches are findings.
+    #[serde(default)]
+    pub matches: Option<String>,
+    /// A regular expression for command-line words (`node --tls-min-v1.0 ..`) that are findings wherever a
+    /// command is written: Dockerfile `RUN`/`CMD`/`ENTRYPOINT`, YAML `command:`/`args:`/`run:`, JSON `args` and
+    /// `scripts`.
+    #[serde(default)]
+    pub flags: Option<String>,
     /// The headline for config findings, when it differs from the rule's.
     #[serde(default)]
     pub message: Option<String>,
@@ -359,6 +368,9 @@ pub struct ValueCondition {
     /// A named predicate on the value.
     #[serde(default)]
     pub predicate: Option<ValuePredicate>,
+    /// The value is a statically known string that this regular expression matches.
+    #[serde(default)]
+    pub matches: Option<String>,
 }
 
 /// A literal value in a rule.
