@@ -118,7 +118,7 @@ fn scan(kind: ConfigKind, src: &str, p: &Patterns, name: &str) -> Vec<Setting> {
                 }
             }
             ConfigKind::Yaml => yaml_line(line, name, &p.shell, &mut ctx, &mut push),
-            ConfigKind::Json => json_line(line, &p, &mut ctx, &mut push),
+            ConfigKind::Json => json_line(line, p, &mut ctx, &mut push),
         }
     }
     out
