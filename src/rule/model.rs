@@ -399,6 +399,8 @@ pub enum ValuePredicate {
 pub enum NodePredicate {
     /// A string literal that, with the literals it is concatenated or joined with, holds a PEM private key with key material.
     PrivateKeyLiteral,
+    /// The node is an element of an array literal (an argument list handed to a process).
+    ArrayElement,
 }
 
 /// Which side of a TLS connection an options object configures.
