@@ -369,11 +369,23 @@ fn analyse_config(
         let bad = |v: &str| {
             config.values.iter().any(|x| x == v) || patterns.matches.as_ref().is_some_and(|re| re.is_match(v))
         };
-        let mut hits: Vec<std::ops::Range<usize>> = crate::lang::config::settings(kind, src, &config.variable)
-            .into_iter()
-            .filter(|s| bad(&s.value))
-            .map(|s| s.bytes)
-            .collect();
+        let mut hits: Vec<std::ops::Range<usize>> = match (&config.variable, &config.urls) {
+            (Some(variable), _) => crate::lang::config::settings(kind, src, variable)
+                .into_iter()
+                .filter(|s| bad(&s.value))
+                .map(|s| s.bytes)
+                .collect(),
+            (None, Some(urls)) => crate::lang::config::key_values(kind, src, &urls.keys)
+                .into_iter()
+                .filter(|s| {
+                    let scheme = s.value.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+                    scheme.is_some_and(|sc| urls.schemes.contains(&sc))
+                        && !crate::lang::config::is_loopback_url(&s.value)
+                })
+                .map(|s| s.bytes)
+                .collect(),
+            (None, None) => Vec::new(),
+        };
         if let Some(flag) = &patterns.flags {
             // A flag inside a variable setting already reported (`NODE_OPTIONS="--tls-min-v1.0"`) is the same finding.
             let words = crate::lang::config::flags(kind, src, flag);

@@ -292,6 +292,48 @@ fn json_line(line: &str, p: &Patterns, ctx: &mut Context, push: &mut impl FnMut(
     }
 }
 
+/// Every value of a key named in `keys` (`"url": "..."` in JSON, `url: ...` in YAML): MCP client configs name
+/// their remote servers this way.
+pub fn key_values(kind: ConfigKind, src: &str, keys: &[String]) -> Vec<Setting> {
+    let pattern = match kind {
+        ConfigKind::Json => r#""({keys})"\s*:\s*("[^"]*")"#,
+        ConfigKind::Yaml => r#"^\s*-?\s*({keys})\s*:\s*("[^"]*"|'[^']*'|[^\s#]+)"#,
+        ConfigKind::DotEnv | ConfigKind::Dockerfile => return Vec::new(),
+    };
+    let alternatives = keys.iter().map(|k| regex::escape(k)).collect::<Vec<_>>().join("|");
+    let re = Regex::new(&pattern.replace("{keys}", &alternatives)).expect("valid regex");
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        for c in re.captures_iter(line) {
+            let (key, value) = (c.get(1).expect("group"), c.get(2).expect("group"));
+            out.push(Setting {
+                value: unquote(value.as_str()).to_string(),
+                bytes: offset + key.start()..offset + value.end(),
+            });
+        }
+        offset += line.len();
+    }
+    out
+}
+
+/// Whether a URL's host is loopback: `localhost` (and `*.localhost`), `127.0.0.0/8` or `[::1]`.
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +365,41 @@ mod tests {
         let src = "services:\n  mcp:\n    environment:\n      NODE_TLS_REJECT_UNAUTHORIZED: \"0\"\n  other:\n    environment:\n      - NODE_TLS_REJECT_UNAUTHORIZED=0\n    description: \"never set NODE_TLS_REJECT_UNAUTHORIZED=0 here\"\n---\nspec:\n  containers:\n    - name: mcp\n      env:\n        - name: NODE_TLS_REJECT_UNAUTHORIZED\n          value: \"0\"\n        - name: PORT\n          value: \"0\"\n      command: [\"sh\", \"-c\", \"NODE_TLS_REJECT_UNAUTHORIZED=0 node s.js\"]\njobs:\n  t:\n    steps:\n      - run: |\n          NODE_TLS_REJECT_UNAUTHORIZED=0 npm test\n          echo $NODE_TLS_REJECT_UNAUTHORIZED\n";
         let got: Vec<usize> = lines(ConfigKind::Yaml, src).into_iter().map(|(l, _)| l).collect();
         assert_eq!(got, [4, 7, 15, 18, 23]);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for url in [
+            "http://localhost:3000/mcp",
+            "http://127.0.0.1/mcp",
+            "ws://127.8.9.1:80",
+            "http://[::1]:8080/mcp",
+            "http://user@LOCALHOST/mcp",
+            "http://mcp.localhost/",
+        ] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in [
+            "http://mcp.example.com/mcp",
+            "http://10.0.0.5:8080",
+            "http://128.0.0.1",
+            "ws://[::2]/",
+            "http://localhost.example.com/",
+            "http://127.0.0.1.nip.io/",
+        ] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn urls_in_json_and_yaml() {
+        let keys = vec!["url".to_string(), "serverUrl".to_string()];
+        let json = "{\n  \"mcpServers\": {\n    \"remote\": { \"url\": \"http://mcp.example.com/mcp\" },\n    \"w\": { \"serverUrl\": \"https://x\" }\n  }\n}\n";
+        let got: Vec<String> = key_values(ConfigKind::Json, json, &keys).into_iter().map(|s| s.value).collect();
+        assert_eq!(got, ["http://mcp.example.com/mcp", "https://x"]);
+        let yaml = "mcpServers:\n  - name: remote\n    url: http://mcp.example.com/mcp # old\n";
+        let got: Vec<String> = key_values(ConfigKind::Yaml, yaml, &keys).into_iter().map(|s| s.value).collect();
+        assert_eq!(got, ["http://mcp.example.com/mcp"]);
     }
 
     #[test]

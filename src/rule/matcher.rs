@@ -157,6 +157,11 @@ impl CMatcher {
             Self::TlsContext(c) => tls_context(c, node, file),
             Self::TlsRole(role) => file.property_role_is(node, *role).then_some(node),
             Self::Predicate(NodePredicate::PrivateKeyLiteral) => predicates::private_key_literal(file, node),
+            Self::Predicate(NodePredicate::RemoteUrl) => matches!(
+                file.property_value(node),
+                Value::Str(url) if url.contains("://") && !crate::lang::config::is_loopback_url(&url)
+            )
+            .then_some(node),
             Self::Predicate(NodePredicate::ArrayElement) => {
                 node.parent().is_some_and(|p| p.kind() == "array").then_some(node)
             }

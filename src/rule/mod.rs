@@ -270,8 +270,12 @@ pub struct ConfigPatterns {
 
 fn compile_config(meta: &RuleFile) -> Result<Option<ConfigPatterns>, String> {
     let Some(c) = &meta.config else { return Ok(None) };
-    if c.values.is_empty() && c.matches.is_none() {
-        return Err("config: needs `values` or `matches`".into());
+    match (&c.variable, &c.urls) {
+        (Some(_), None) if c.values.is_empty() && c.matches.is_none() => {
+            return Err("config: `variable` needs `values` or `matches`".into());
+        }
+        (Some(_), None) | (None, Some(_)) => {}
+        _ => return Err("config: needs exactly one of `variable` and `urls`".into()),
     }
     Ok(Some(ConfigPatterns {
         matches: c.matches.as_deref().map(|p| regex(p, "config.matches")).transpose()?,

@@ -54,8 +54,12 @@ pub struct RuleFile {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigSection {
-    /// The environment variable, e.g. `NODE_TLS_REJECT_UNAUTHORIZED`.
-    pub variable: String,
+    /// The environment variable, e.g. `NODE_TLS_REJECT_UNAUTHORIZED` (or `urls`).
+    #[serde(default)]
+    pub variable: Option<String>,
+    /// Remote URLs with a plaintext scheme under these keys (or `variable`).
+    #[serde(default)]
+    pub urls: Option<UrlCheck>,
     /// Values that are findings (compared after unquoting).
     #[serde(default)]
     pub values: Vec<String>,
@@ -75,6 +79,16 @@ pub struct ConfigSection {
     pub help: Option<String>,
     /// Config files that must fire (`bad`) and must not (`good`).
     pub examples: FileExamples,
+}
+
+/// URLs to report: under `keys`, with one of `schemes`, whose host is not loopback.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UrlCheck {
+    /// JSON / YAML keys holding server URLs, e.g. `url`, `serverUrl`.
+    pub keys: Vec<String>,
+    /// Schemes that are findings, e.g. `http`, `ws`.
+    pub schemes: Vec<String>,
 }
 
 /// Example files, each scanned under its own name (the name picks the format).
@@ -401,6 +415,8 @@ pub enum NodePredicate {
     PrivateKeyLiteral,
     /// The node is an element of an array literal (an argument list handed to a process).
     ArrayElement,
+    /// The node's string value is a URL whose host is not loopback (`localhost`, `127.0.0.0/8`, `[::1]`).
+    RemoteUrl,
 }
 
 /// Which side of a TLS connection an options object configures.
