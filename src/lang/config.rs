@@ -35,7 +35,7 @@ impl ConfigKind {
         if lower.ends_with(".yml") || lower.ends_with(".yaml") {
             return Some(Self::Yaml);
         }
-        if lower.ends_with(".json") && !lower.ends_with("-lock.json") && lower != "composer.lock" {
+        if lower.ends_with(".json") && !lower.ends_with("-lock.json") {
             return Some(Self::Json);
         }
         None
@@ -135,9 +135,7 @@ struct Context {
     block_indent: Option<usize>,
     /// YAML: indentation of a `- name: VAR` item whose `value:` is awaited.
     pending_value: Option<usize>,
-    /// YAML: indentation of a `command:` / `args:` key whose list items are arguments.
-    command_list: Option<usize>,
-    /// JSON: depth inside an `"args"` array or `"scripts"` object.
+    /// JSON: inside a multi-line `"args"` array or `"scripts"` object.
     json_command: bool,
 }
 
@@ -219,9 +217,6 @@ fn yaml_line(line: &str, name: &str, shell: &Regex, ctx: &mut Context, push: &mu
         }
         ctx.block_indent = None;
     }
-    if ctx.command_list.is_some_and(|c| ind < c || (ind == c && !trimmed.starts_with('-'))) {
-        ctx.command_list = None;
-    }
     let item = trimmed.strip_prefix('-').map(str::trim_start);
     let body = item.unwrap_or(trimmed);
     let (key, value) = match body.split_once(':') {
@@ -246,10 +241,9 @@ fn yaml_line(line: &str, name: &str, shell: &Regex, ctx: &mut Context, push: &mu
         Some(v) if key == "name" && unquote(strip_comment(v)) == name => ctx.pending_value = Some(ind),
         Some(v) if key == name => push(strip_comment(v), line.find(name).unwrap_or(0), line.trim_end().len()),
         Some(v) if COMMAND_KEYS.contains(&key) => {
+            // A block scalar (`run: |`) holds shell lines; a list that follows (`args:`) is read item by item below.
             if v.starts_with('|') || v.starts_with('>') {
                 ctx.block_indent = Some(ind);
-            } else if v.is_empty() {
-                ctx.command_list = Some(ind);
             } else {
                 shell_matches(shell, line, push);
             }
