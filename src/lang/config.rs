@@ -110,14 +110,14 @@ fn scan(kind: ConfigKind, src: &str, p: &Patterns, name: &str) -> Vec<Setting> {
                             let v = c.get(1).expect("group");
                             push(v.as_str(), line.find(name).unwrap_or(0), v.end());
                         } else {
-                            shell_matches(&p.shell, line, &mut push);
+                            shell_matches(p, line, &mut push);
                         }
                     }
-                    "RUN" | "CMD" | "ENTRYPOINT" => shell_matches(&p.shell, line, &mut push),
+                    "RUN" | "CMD" | "ENTRYPOINT" => shell_matches(p, line, &mut push),
                     _ => {}
                 }
             }
-            ConfigKind::Yaml => yaml_line(line, name, &p.shell, &mut ctx, &mut push),
+            ConfigKind::Yaml => yaml_line(line, name, p, &mut ctx, &mut push),
             ConfigKind::Json => json_line(line, p, &mut ctx, &mut push),
         }
     }
@@ -162,6 +162,8 @@ struct Patterns {
     json_key: Regex,
     /// A JSON member whose value is a command or argument list.
     json_command: Regex,
+    /// Looking for command-line flags rather than variable assignments.
+    flag: bool,
 }
 
 impl Patterns {
@@ -174,6 +176,7 @@ impl Patterns {
             legacy_env: re(format!(r"^\s*(?i:ENV)\s+{n}\s+(\S.*?)\s*\\?$")),
             json_key: re(format!(r#""{n}"\s*:\s*("[^"]*"|[-0-9.a-z]+)"#)),
             json_command: Self::json_command(),
+            flag: false,
         }
     }
 
@@ -185,6 +188,7 @@ impl Patterns {
             legacy_env: never.clone(),
             json_key: never,
             json_command: Self::json_command(),
+            flag: true,
         }
     }
 
@@ -193,18 +197,45 @@ impl Patterns {
     }
 }
 
-fn shell_matches(shell: &Regex, text: &str, push: &mut impl FnMut(&str, usize, usize)) {
-    for c in shell.captures_iter(text) {
+fn shell_matches(p: &Patterns, text: &str, push: &mut impl FnMut(&str, usize, usize)) {
+    for c in p.shell.captures_iter(text) {
         let (whole, value) = (c.get(1).expect("group"), c.get(2).expect("group"));
-        push(value.as_str(), whole.start(), whole.end());
+        // Flags are words anywhere in a command; assignments must start one.
+        if p.flag || starts_a_command(&text[..whole.start()]) {
+            push(value.as_str(), whole.start(), whole.end());
+        }
     }
+}
+
+/// Whether a word after `before` can be an assignment or an argument: outside quotes, at the start of a
+/// quoted string (`sh -c "VAR=0 node ..."`, `-e "VAR=0"`), or after a shell separator inside one
+/// (`"cd /app && VAR=0 node ..."`). Words in the middle of quoted prose (`echo "never set VAR=0"`) are not.
+fn starts_a_command(before: &str) -> bool {
+    let mut quote = None;
+    for c in before.chars() {
+        match (c, quote) {
+            ('"' | '\'', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            _ => {}
+        }
+    }
+    let Some(open) = quote else { return true };
+    let inside = &before[before.rfind(open).map_or(0, |i| i + 1)..];
+    let trimmed = inside.trim_end();
+    let previous = trimmed.rsplit(char::is_whitespace).next().unwrap_or("");
+    let starts = |t: &str| t.is_empty() || t.ends_with([';', '&', '|', '(']);
+    starts(trimmed)
+        || matches!(previous, "export" | "env" | "cross-env" | "cross-env-shell" | "-e" | "--env")
+        || previous.contains('=')
+        // Windows `set VAR=0 && node ..`, but not prose such as `echo "never set VAR=0"`.
+        || (previous == "set" && starts(trimmed[..trimmed.len() - 3].trim_end()))
 }
 
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
-fn yaml_line(line: &str, name: &str, shell: &Regex, ctx: &mut Context, push: &mut impl FnMut(&str, usize, usize)) {
+fn yaml_line(line: &str, name: &str, p: &Patterns, ctx: &mut Context, push: &mut impl FnMut(&str, usize, usize)) {
     let trimmed = line.trim_start();
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return;
@@ -212,7 +243,7 @@ fn yaml_line(line: &str, name: &str, shell: &Regex, ctx: &mut Context, push: &mu
     let ind = indent(line);
     if let Some(block) = ctx.block_indent {
         if ind > block {
-            shell_matches(shell, line, push);
+            shell_matches(p, line, push);
             return;
         }
         ctx.block_indent = None;
@@ -245,12 +276,13 @@ fn yaml_line(line: &str, name: &str, shell: &Regex, ctx: &mut Context, push: &mu
             if v.starts_with('|') || v.starts_with('>') {
                 ctx.block_indent = Some(ind);
             } else {
-                shell_matches(shell, line, push);
+                shell_matches(p, line, push);
             }
         }
-        _ if item.is_some() => {
-            // `environment:` lists (`- VAR=0`) and command lists hold assignments as words.
-            shell_matches(shell, line, push);
+        None if item.is_some() => {
+            // Plain list items: `environment:` lists (`- VAR=0`) and command lists hold assignments as words;
+            // `- name: label` items do not.
+            shell_matches(p, line, push);
         }
         _ => {}
     }
@@ -266,6 +298,10 @@ fn strip_comment(v: &str) -> &str {
 }
 
 fn json_line(line: &str, p: &Patterns, ctx: &mut Context, push: &mut impl FnMut(&str, usize, usize)) {
+    // JSONC (VS Code's settings.json and mcp.json) allows `//` comment lines.
+    if line.trim_start().starts_with("//") {
+        return;
+    }
     if let Some(c) = p.json_key.captures(line) {
         let (whole, value) = (c.get(0).expect("match"), c.get(1).expect("group"));
         push(value.as_str(), whole.start() + 1, whole.end());
@@ -273,7 +309,7 @@ fn json_line(line: &str, p: &Patterns, ctx: &mut Context, push: &mut impl FnMut(
     }
     let opened = p.json_command.is_match(line);
     if opened || ctx.json_command {
-        shell_matches(&p.shell, line, push);
+        shell_matches(p, line, push);
     }
     if opened {
         // A multi-line array or object stays open until its closing bracket; a one-line one, or a plain string
@@ -359,6 +395,16 @@ mod tests {
         let src = "services:\n  mcp:\n    environment:\n      NODE_TLS_REJECT_UNAUTHORIZED: \"0\"\n  other:\n    environment:\n      - NODE_TLS_REJECT_UNAUTHORIZED=0\n    description: \"never set NODE_TLS_REJECT_UNAUTHORIZED=0 here\"\n---\nspec:\n  containers:\n    - name: mcp\n      env:\n        - name: NODE_TLS_REJECT_UNAUTHORIZED\n          value: \"0\"\n        - name: PORT\n          value: \"0\"\n      command: [\"sh\", \"-c\", \"NODE_TLS_REJECT_UNAUTHORIZED=0 node s.js\"]\njobs:\n  t:\n    steps:\n      - run: |\n          NODE_TLS_REJECT_UNAUTHORIZED=0 npm test\n          echo $NODE_TLS_REJECT_UNAUTHORIZED\n";
         let got: Vec<usize> = lines(ConfigKind::Yaml, src).into_iter().map(|(l, _)| l).collect();
         assert_eq!(got, [4, 7, 15, 18, 23]);
+    }
+
+    #[test]
+    fn prose_and_comments_are_not_settings() {
+        let yaml = "steps:\n  - run: echo \"Do not set NODE_TLS_REJECT_UNAUTHORIZED=0 in CI\"\n  - name: NODE_TLS_REJECT_UNAUTHORIZED=0 is forbidden\n  - run: sh -c \"cd /app && NODE_TLS_REJECT_UNAUTHORIZED=0 npm test\"\n  - run: \"cross-env NODE_TLS_REJECT_UNAUTHORIZED=0 tsx s.ts\"\n  - run: \"PORT=1 NODE_TLS_REJECT_UNAUTHORIZED=0 node s.js\"\n  - run: \"set NODE_TLS_REJECT_UNAUTHORIZED=0 && node s.js\"\n";
+        let got: Vec<usize> = lines(ConfigKind::Yaml, yaml).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(got, [4, 5, 6, 7]);
+        let jsonc = "{\n  // \"NODE_TLS_REJECT_UNAUTHORIZED\": \"0\",\n  \"NODE_TLS_REJECT_UNAUTHORIZED\": \"0\"\n}\n";
+        let got: Vec<usize> = lines(ConfigKind::Json, jsonc).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(got, [3]);
     }
 
     #[test]
