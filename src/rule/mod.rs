@@ -266,6 +266,8 @@ pub struct ConfigPatterns {
     pub matches: Option<regex::Regex>,
     /// Command-line words that are findings.
     pub flags: Option<regex::Regex>,
+    /// For `urls`: URL words with one of its schemes in command lines (`npx mcp-remote http://..`).
+    pub url_words: Option<regex::Regex>,
 }
 
 fn compile_config(meta: &RuleFile) -> Result<Option<ConfigPatterns>, String> {
@@ -280,6 +282,14 @@ fn compile_config(meta: &RuleFile) -> Result<Option<ConfigPatterns>, String> {
     Ok(Some(ConfigPatterns {
         matches: c.matches.as_deref().map(|p| regex(p, "config.matches")).transpose()?,
         flags: c.flags.as_deref().map(|p| regex(p, "config.flags")).transpose()?,
+        url_words: c
+            .urls
+            .as_ref()
+            .map(|u| {
+                let schemes = u.schemes.iter().map(|s| regex::escape(s)).collect::<Vec<_>>().join("|");
+                regex(&format!(r#"(?:{schemes})://[^\s"',\]]+"#), "config.urls.schemes")
+            })
+            .transpose()?,
     }))
 }
 
