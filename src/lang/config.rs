@@ -322,9 +322,13 @@ fn json_line(line: &str, p: &Patterns, ctx: &mut Context, push: &mut impl FnMut(
     }
 }
 
-/// Every value of a key named in `keys` (`"url": "..."` in JSON, `url: ...` in YAML): MCP client configs name
-/// their remote servers this way.
+/// Every URL-holding value of a key named in `keys` (`"url": "..."` in JSON, `url: ...` in YAML): MCP client
+/// configs name their remote servers this way.
 pub fn key_values(kind: ConfigKind, src: &str, keys: &[String]) -> Vec<Setting> {
+    // Every JSON and YAML file reaches this; only those holding a URL are worth a regex.
+    if !src.contains("://") {
+        return Vec::new();
+    }
     let pattern = match kind {
         ConfigKind::Json => r#""({keys})"\s*:\s*("[^"]*")"#,
         ConfigKind::Yaml => r#"^\s*-?\s*({keys})\s*:\s*("[^"]*"|'[^']*'|[^\s#]+)"#,
