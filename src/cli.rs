@@ -74,6 +74,12 @@ pub struct RuleArgs {
     /// Findings in test-only code (test folders, `*.test.*`, `#[cfg(test)]`): lower their confidence, or keep it.
     #[arg(long, value_enum, value_name = "POLICY", default_value_t = crate::engine::TestCodePolicy::Lower)]
     pub test_code: crate::engine::TestCodePolicy,
+    /// Judge certificate validity at this time instead of the clock: `2026-06-01` or `2026-06-01T12:00:00Z`.
+    #[arg(long, value_name = "TIME", value_parser = crate::lang::cert::parse_now)]
+    pub now: Option<i64>,
+    /// Report certificates that expire within this many days (cert-expiring-soon).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub min_days: u32,
 }
 
 /// How results are reported.

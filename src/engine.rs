@@ -1,6 +1,7 @@
 //! Parses each file once, runs every applicable rule on it, then decides project-scope rules.
 use crate::finding::{Finding, Location, Position};
 use crate::lang::Grammar;
+use crate::lang::cert::{CheckContext, CryptoKind, What};
 use crate::lang::js::JsFile;
 use crate::rule::matcher::Cx;
 use crate::rule::model::Scope;
@@ -30,6 +31,26 @@ pub struct ScanOptions {
     pub select: Option<Vec<String>>,
     /// How findings in test-only code are reported.
     pub test_code: TestCodePolicy,
+    /// The date and margin certificates are judged against.
+    pub cert: CertOptions,
+}
+
+/// The date certificates are judged against, and how early an expiry is reported.
+#[derive(Debug, Clone, Copy)]
+pub struct CertOptions {
+    /// The scan's date, Unix seconds (`--now`; the clock by default).
+    pub now: i64,
+    /// Certificates expiring within this many days are reported (`--min-days`).
+    pub min_days: u32,
+}
+
+impl Default for CertOptions {
+    fn default() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Self { now, min_days: 30 }
+    }
 }
 
 /// How findings in test-only code are reported. They are never dropped.
@@ -106,7 +127,8 @@ pub fn scan_source(
     let mut cursor = QueryCursor::new();
     let mut outcome = FileOutcome::default();
     let file = SourceFile { path: PathBuf::from(path), rel: path.to_string(), grammar };
-    analyse_text(rules, &active, &file, src.into(), &mut parser, &mut cursor, &mut outcome);
+    let cert = CertOptions::default();
+    analyse_text(rules, &active, &file, src.into(), &cert, &mut parser, &mut cursor, &mut outcome);
     let mut report = ScanReport::default();
     collect(rules, vec![outcome], &mut report);
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -205,6 +227,17 @@ fn analyse_file(
         Ok(b) => b,
         Err(e) => return note(out, Level::Warning, format!("cannot read: {e}")),
     };
+    if let Grammar::Crypto(kind) = file.grammar
+        && !crate::lang::cert::has_pem(&bytes)
+    {
+        // DER and PKCS#12 are binary by nature; text without PEM blocks holds nothing for us.
+        if kind != CryptoKind::Text {
+            out.scanned = true;
+            let contents = crate::lang::cert::read_binary(&bytes, kind);
+            report_certs(rules, active, file, "", contents, &opts.cert, out);
+        }
+        return;
+    }
     if let Some(at) = bytes.iter().take(8192).position(|b| *b == 0) {
         return note(out, Level::Warning, format!("binary content (NUL byte at offset {at}); skipped"));
     }
@@ -224,14 +257,16 @@ fn analyse_file(
             format!("looks minified (average line of {} bytes); skipped (use --include-vendored)", text.len() / lines),
         );
     }
-    analyse_text(rules, active, file, text, parser, cursor, out);
+    analyse_text(rules, active, file, text, &opts.cert, parser, cursor, out);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn analyse_text(
     rules: &RuleSet,
     active: &[usize],
     file: &SourceFile,
     text: Arc<str>,
+    cert: &CertOptions,
     parser: &mut Parser,
     cursor: &mut QueryCursor,
     out: &mut FileOutcome,
@@ -240,7 +275,18 @@ fn analyse_text(
     match (file.grammar, file.grammar.language()) {
         (_, Some(language)) => analyse_js(rules, active, file, src, &language, parser, cursor, out),
         (Grammar::CargoManifest, None) => analyse_manifest(rules, active, file, src, out),
-        (Grammar::Config(kind), None) => analyse_config(rules, active, file, kind, src, out),
+        (Grammar::Config(kind), None) => {
+            analyse_config(rules, active, file, kind, src, out);
+            if crate::lang::cert::has_pem(src.as_bytes()) {
+                let contents = crate::lang::cert::read_text(src, false);
+                report_certs(rules, active, file, src, contents, cert, out);
+            }
+        }
+        (Grammar::Crypto(kind), None) => {
+            out.scanned = true;
+            let contents = crate::lang::cert::read_text(src, kind != CryptoKind::Text);
+            report_certs(rules, active, file, src, contents, cert, out);
+        }
         (_, None) => analyse_rust(rules, active, file, src, out),
     }
     if !out.pending.is_empty() {
@@ -290,9 +336,10 @@ fn analyse_js(
         if rule.meta.scope == Scope::File && (0..rule.absents.len()).any(|a| out.absent_hits.contains(&(ri, a))) {
             continue;
         }
+        let Some(root) = &rule.root else { continue };
         let mut seen = HashSet::new();
-        for node in rule.root.candidates(&cx) {
-            if let Some(at) = rule.root.eval(node, &cx)
+        for node in root.candidates(&cx) {
+            if let Some(at) = root.eval(node, &cx)
                 && seen.insert(at.byte_range())
             {
                 out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at.byte_range(), Section::Js) });
@@ -419,6 +466,40 @@ fn analyse_config(
     }
 }
 
+/// Runs the certificate rules on what a file held, and reports what could not be read.
+fn report_certs(
+    rules: &RuleSet,
+    active: &[usize],
+    file: &SourceFile,
+    src: &str,
+    contents: crate::lang::cert::Contents,
+    opts: &CertOptions,
+    out: &mut FileOutcome,
+) {
+    for (at, problem) in contents.problems {
+        let _ = at;
+        out.messages.push(Message::new(Level::Warning, &file.path, format!("{problem}; skipped")));
+    }
+    let file_name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let cx = CheckContext { now: opts.now, min_days: opts.min_days, file_name, test_path: is_test_path(&file.rel) };
+    for &ri in active {
+        let rule = &rules.rules[ri];
+        let Some(section) = &rule.meta.certificate else { continue };
+        for item in &contents.items {
+            let Some(verdict) = section.check.judge(&item.what, &cx) else { continue };
+            let mut f = finding(rule, file, src, item.bytes.clone(), Section::Certificate);
+            f.message = verdict.detail;
+            for _ in 0..verdict.lower {
+                f.severity = f.severity.lowered();
+            }
+            if let What::Cert(c) = &item.what {
+                f.certificate = Some(c.summary());
+            }
+            out.pending.push(Pending { rule: ri, finding: f });
+        }
+    }
+}
+
 /// Which part of a rule produced a finding: its message, help, severity and confidence come from there.
 #[derive(Debug, Clone, Copy)]
 enum Section {
@@ -430,6 +511,8 @@ enum Section {
     Cargo,
     /// The config section.
     Config,
+    /// The certificate section.
+    Certificate,
 }
 
 /// Test-only locations by path: Rust `tests/`, `benches/`, `examples/`, `test.rs`, `tests.rs`; JS `test/`,
@@ -509,6 +592,7 @@ fn finding(rule: &Rule, file: &SourceFile, src: &str, at: std::ops::Range<usize>
             bytes: at,
         },
         test_code,
+        certificate: None,
     }
 }
 

@@ -43,6 +43,18 @@ impl Severity {
     }
 }
 
+impl Severity {
+    /// One step less severe (info stays info).
+    pub fn lowered(self) -> Self {
+        match self {
+            Self::Critical => Self::High,
+            Self::High => Self::Medium,
+            Self::Medium => Self::Low,
+            Self::Low | Self::Info => Self::Info,
+        }
+    }
+}
+
 impl Confidence {
     /// One step less sure (low stays low).
     pub fn lowered(self) -> Self {
@@ -119,6 +131,9 @@ pub struct Finding {
     /// In test-only code: a test path, `#[cfg(test)]` or `#[test]`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub test_code: bool,
+    /// The certificate the finding is about (certificate rules only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<crate::lang::cert::CertSummary>,
 }
 
 impl Finding {

@@ -109,6 +109,10 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
         max_file_size: args.input.max_file_size,
         select: (!args.rules.select.is_empty()).then(|| args.rules.select.clone()),
         test_code: args.rules.test_code,
+        cert: engine::CertOptions {
+            now: args.rules.now.unwrap_or_else(|| engine::CertOptions::default().now),
+            min_days: args.rules.min_days,
+        },
     };
     let report = engine::scan(&rules, &args.paths, &opts);
     let out = &args.output;

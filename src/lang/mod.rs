@@ -1,5 +1,6 @@
 //! Parser front ends, one module per kind of input.
 pub mod cargo;
+pub mod cert;
 pub mod config;
 pub mod js;
 pub mod rust;
@@ -21,6 +22,8 @@ pub enum Grammar {
     CargoManifest,
     /// Deployment and client configuration (read line by line).
     Config(config::ConfigKind),
+    /// Certificates and keys (x509-parser).
+    Crypto(cert::CryptoKind),
 }
 
 impl Grammar {
@@ -34,6 +37,9 @@ impl Grammar {
         }
         if let Some(kind) = config::ConfigKind::for_path(path) {
             return Some(Self::Config(kind));
+        }
+        if let Some(kind) = cert::CryptoKind::for_path(path) {
+            return Some(Self::Crypto(kind));
         }
         match path.extension()?.to_str()? {
             "js" | "mjs" | "cjs" | "jsx" => Some(Self::Javascript),
@@ -50,7 +56,7 @@ impl Grammar {
             Self::Javascript => 0,
             Self::Typescript => 1,
             Self::Tsx => 2,
-            Self::Rust | Self::CargoManifest | Self::Config(_) => {
+            Self::Rust | Self::CargoManifest | Self::Config(_) | Self::Crypto(_) => {
                 unreachable!("only tree-sitter grammars have queries")
             }
         }
@@ -62,7 +68,7 @@ impl Grammar {
             Self::Javascript => Some(tree_sitter_javascript::LANGUAGE.into()),
             Self::Typescript => Some(tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()),
             Self::Tsx => Some(tree_sitter_typescript::LANGUAGE_TSX.into()),
-            Self::Rust | Self::CargoManifest | Self::Config(_) => None,
+            Self::Rust | Self::CargoManifest | Self::Config(_) | Self::Crypto(_) => None,
         }
     }
 

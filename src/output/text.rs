@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 struct Diag<'a> {
     finding: &'a Finding,
-    source: NamedSource<Arc<str>>,
+    /// The file's text; `None` for binary files (DER certificates), which are reported without a snippet.
+    source: Option<NamedSource<Arc<str>>>,
 }
 
 impl fmt::Debug for Diag<'_> {
@@ -43,10 +44,11 @@ impl Diagnostic for Diag<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
         let b = &self.finding.location.bytes;
         Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
             Some(self.finding.rule.clone()),
@@ -57,7 +59,8 @@ impl Diagnostic for Diag<'_> {
 
 /// The span length, cut at the end of its first line so multi-line constructs render compactly.
 fn first_line_len(d: &Diag<'_>, b: &std::ops::Range<usize>) -> usize {
-    let src = d.source.inner();
+    let Some(src) = &d.source else { return 0 };
+    let src = src.inner();
     let end = src[b.start..b.end].find('\n').map_or(b.end, |i| b.start + i);
     end - b.start
 }
@@ -68,9 +71,12 @@ pub fn render(report: &ScanReport, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
     for f in &report.findings {
-        let Some(src) = report.sources.get(&f.location.path) else { continue };
-        let diag = Diag { finding: f, source: NamedSource::new(&f.location.path, src.clone()) };
+        let source = report.sources.get(&f.location.path).map(|src| NamedSource::new(&f.location.path, src.clone()));
+        let diag = Diag { finding: f, source };
         handler.render_report(&mut out, &diag).expect("writing to a String cannot fail");
+        if diag.source.is_none() {
+            out.push_str(&format!("  at {}\n", f.location.path));
+        }
         out.push('\n');
     }
     out.push_str(&summary(report));

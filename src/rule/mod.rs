@@ -29,7 +29,8 @@ pub struct Rule {
     pub meta: RuleFile,
     /// Where it came from (`rules/<id>.yaml` for built-in rules).
     pub origin: String,
-    pub(crate) root: CMatcher,
+    /// The JS/TS matcher (none for rules without `match`).
+    pub(crate) root: Option<CMatcher>,
     pub(crate) absents: Vec<CMatcher>,
     /// The Rust section, split like the JS matcher: per-fact conditions and file/project `absent` conditions.
     pub(crate) rust: Option<(RustMatcher, Vec<RustMatcher>)>,
@@ -95,18 +96,24 @@ impl RuleSet {
             if let Some(first) = seen.insert(meta.id.clone(), origin.clone()) {
                 return Err(fail(format!("duplicate rule id `{}` (also defined in {first})", meta.id)));
             }
-            let (root, absents) = split_absents(&meta.matcher, meta.scope).map_err(fail)?;
-            let mut compile = |m: &Matcher| compile(m, &meta.languages, &mut leaves);
-            let root = compile(&root).map_err(fail)?;
-            let absents = absents.iter().map(compile).collect::<Result<Vec<_>, _>>().map_err(fail)?;
-            if !root.has_anchor() || !absents.iter().all(CMatcher::has_anchor) {
-                return Err(fail(
-                    "match: needs a `query` to find candidate nodes (at the top, in the first anchored `all` entry, \
-                     or in every `any` branch)"
-                        .into(),
-                ));
-            }
             check_sections(&meta).map_err(fail)?;
+            let (root, absents) = match &meta.matcher {
+                Some(m) => {
+                    let (root, absents) = split_absents(m, meta.scope).map_err(fail)?;
+                    let mut compile = |m: &Matcher| compile(m, &meta.languages, &mut leaves);
+                    let root = compile(&root).map_err(fail)?;
+                    let absents = absents.iter().map(compile).collect::<Result<Vec<_>, _>>().map_err(fail)?;
+                    if !root.has_anchor() || !absents.iter().all(CMatcher::has_anchor) {
+                        return Err(fail(
+                            "match: needs a `query` to find candidate nodes (at the top, in the first anchored `all` \
+                             entry, or in every `any` branch)"
+                                .into(),
+                        ));
+                    }
+                    (Some(root), absents)
+                }
+                None => (None, Vec::new()),
+            };
             let rust = compile_rust(&meta).map_err(fail)?;
             let config = compile_config(&meta).map_err(fail)?;
             rules.push(Rule { meta, origin, root, absents, rust, config });
@@ -176,9 +183,6 @@ fn validate(origin: &str, meta: &RuleFile) -> Result<(), String> {
     }
     if meta.languages.is_empty() {
         return Err("languages: lists no language".into());
-    }
-    if meta.examples.bad.is_empty() || meta.examples.good.is_empty() {
-        return Err("examples: needs at least one `bad` and one `good` snippet".into());
     }
     Ok(())
 }
@@ -296,6 +300,23 @@ fn compile_config(meta: &RuleFile) -> Result<Option<ConfigPatterns>, String> {
 /// Checks the `rust`, `cargo` and `config` sections against `languages`, and config example file names.
 fn check_sections(meta: &RuleFile) -> Result<(), String> {
     let counts = |bad: usize, good: usize| Some((bad, good));
+    let js = meta.languages.iter().any(|l| matches!(l, LanguageName::Javascript | LanguageName::Typescript));
+    match (js, &meta.matcher, &meta.examples) {
+        (true, None, _) => return Err("languages: lists javascript/typescript but the rule has no `match`".into()),
+        (false, Some(_), _) => {
+            return Err("match: the rule has a `match` but `languages` lists no javascript/typescript".into());
+        }
+        (true, Some(_), Some(e)) if !e.bad.is_empty() && !e.good.is_empty() => {}
+        (true, Some(_), _) => return Err("examples: needs at least one `bad` and one `good` snippet".into()),
+        (false, None, Some(_)) => return Err("examples: belongs to `match`, which the rule does not have".into()),
+        (false, None, None) => {}
+    }
+    check_section(
+        meta,
+        LanguageName::Certificate,
+        "certificate",
+        meta.certificate.as_ref().and_then(|c| counts(c.examples.bad.len(), c.examples.good.len())),
+    )?;
     check_section(
         meta,
         LanguageName::Rust,
@@ -472,7 +493,7 @@ fn compile_grammar(
 impl Rule {
     fn uses_leaf(&self, id: usize) -> bool {
         let mut set = HashSet::new();
-        self.root.leaves(&mut set);
+        self.root.iter().for_each(|r| r.leaves(&mut set));
         self.absents.iter().for_each(|a| a.leaves(&mut set));
         set.contains(&id)
     }

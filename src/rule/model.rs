@@ -2,6 +2,7 @@
 //!
 //! `schemas/rule.schema.json` is generated from these types (`mcp-tls-audit schema`).
 use crate::finding::{Confidence, Severity};
+pub use crate::lang::cert::CertCheck;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -34,11 +35,12 @@ pub struct RuleFile {
     /// Links to further reading.
     #[serde(default)]
     pub references: Vec<String>,
-    /// Code that must fire the rule (`bad`) and code that must not (`good`).
-    pub examples: Examples,
-    /// The matcher for JavaScript and TypeScript (tree-sitter).
-    #[serde(rename = "match")]
-    pub matcher: Matcher,
+    /// JavaScript/TypeScript that must fire the rule (`bad`) and that must not (`good`); with `match`.
+    #[serde(default)]
+    pub examples: Option<Examples>,
+    /// The matcher for JavaScript and TypeScript (tree-sitter); present exactly when `languages` lists them.
+    #[serde(default, rename = "match")]
+    pub matcher: Option<Matcher>,
     /// The Rust section: the same rule on Rust code (syn).
     #[serde(default)]
     pub rust: Option<RustSection>,
@@ -48,6 +50,123 @@ pub struct RuleFile {
     /// The config section: the same rule on `.env` files, Dockerfiles, YAML manifests and JSON configs.
     #[serde(default)]
     pub config: Option<ConfigSection>,
+    /// The certificate section: a built-in check on certificates and private keys.
+    #[serde(default)]
+    pub certificate: Option<CertificateSection>,
+}
+
+/// How a rule reads certificates and private keys: a built-in check implemented in Rust (`src/lang/cert.rs`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSection {
+    /// The check.
+    pub check: CertCheck,
+    /// Files the test suite mints from these descriptions (with `now` pinned): every `bad` one must fire, no
+    /// `good` one may.
+    pub examples: CertExamples,
+}
+
+/// Certificate and key files described for minting.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertExamples {
+    /// Each must produce a finding of this rule.
+    pub bad: Vec<CertSpec>,
+    /// None may produce a finding of this rule.
+    pub good: Vec<CertSpec>,
+}
+
+/// A certificate (or private key) file to mint. Unset fields describe a sound server leaf issued by a CA.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CertSpec {
+    /// The file name it is written to (`cert.pem` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Write the subject's private key in this format instead of the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<KeyFormat>,
+    /// The subject's key (`ec-p256` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyType>,
+    /// The signature's hash (`sha256` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<HashName>,
+    /// notBefore, in days from the scan's date (-30 when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before_days: Option<i64>,
+    /// notAfter, in days from the scan's date (365 when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after_days: Option<i64>,
+    /// basicConstraints CA:TRUE.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ca: bool,
+    /// Extended key usages (no extension when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eku: Vec<EkuName>,
+    /// Subject alternative names `dns:NAME`, `uri:URI` or `ip:ADDR` (`[dns:mcp.internal.example]` when unset;
+    /// `[]` for no extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub san: Option<Vec<String>>,
+    /// Signed by its own key instead of a CA's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub self_signed: bool,
+}
+
+/// Private key file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyFormat {
+    /// `-----BEGIN PRIVATE KEY-----`
+    Pkcs8,
+    /// `-----BEGIN ENCRYPTED PRIVATE KEY-----` (PBES2)
+    EncryptedPkcs8,
+    /// `-----BEGIN RSA PRIVATE KEY-----` (needs an RSA key)
+    Pkcs1,
+    /// A DER PKCS#8 file.
+    Pkcs8Der,
+}
+
+/// Key types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyType {
+    /// ECDSA on P-256.
+    #[serde(rename = "ec-p256")]
+    EcP256,
+    /// ECDSA on P-384.
+    #[serde(rename = "ec-p384")]
+    EcP384,
+    /// Ed25519.
+    Ed25519,
+    /// RSA, 1024 bits.
+    #[serde(rename = "rsa-1024")]
+    Rsa1024,
+    /// RSA, 2048 bits.
+    #[serde(rename = "rsa-2048")]
+    Rsa2048,
+}
+
+/// Signature hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HashName {
+    /// SHA-256.
+    Sha256,
+    /// SHA-1 (the issuer signs with RSA).
+    Sha1,
+}
+
+/// Extended key usages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EkuName {
+    /// id-kp-serverAuth.
+    ServerAuth,
+    /// id-kp-clientAuth.
+    ClientAuth,
+    /// id-kp-codeSigning.
+    CodeSigning,
 }
 
 /// How a rule reads deployment and client configuration: an environment variable set to a bad value.
@@ -295,6 +414,9 @@ pub enum LanguageName {
     Cargo,
     /// `.env`, Dockerfiles, YAML and JSON: the rule's `config` section.
     Config,
+    /// `.pem .crt .cer .der .key .p8 .p12 .pfx`, and PEM blocks in `.txt`, YAML, JSON and `.env` files: the rule's
+    /// `certificate` section.
+    Certificate,
 }
 
 /// How much code one match needs.

@@ -84,9 +84,9 @@ fn usage_errors_exit_2() {
 fn rules_and_explain() {
     let list = run(["rules", "--format", "json"]);
     let rules: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
-    assert_eq!(rules.len(), 12);
+    assert_eq!(rules.len(), 22);
     let text = run(["rules"]);
-    assert!(text.stdout.lines().count() == 13 && text.stdout.contains("client-cert-not-enforced"));
+    assert!(text.stdout.lines().count() == 23 && text.stdout.contains("client-cert-not-enforced"));
     let explain = run(["explain", "client-cert-not-enforced"]);
     assert_eq!(explain.code, 0);
     assert!(explain.stdout.starts_with("# client-cert-not-enforced: "));
@@ -125,20 +125,33 @@ fn readme_commands_and_rule_table_are_true() {
     assert_eq!(rows, rules.len(), "README rule table has {rows} rows for {} rules", rules.len());
 }
 
-#[test]
-fn rust_demo_reports_in_every_format() {
-    const RUST_DEMO: &str = "fixtures/projects/rust-demo";
-    for (format, name) in [("text", "rust_demo_text"), ("json", "rust_demo_json"), ("sarif", "rust_demo_sarif")] {
-        let out = run(["scan", RUST_DEMO, "--format", format, "--color", "never"]);
-        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
-        insta::assert_snapshot!(name, out.stdout);
+/// Scans a demo project in every format: snapshots `<prefix>_text/json/sarif`, a valid SARIF with `results`
+/// results, exit code 1 and nothing on stderr.
+fn snapshot_every_format(args: &[&str], prefix: &str, results: usize) {
+    for format in ["text", "json", "sarif"] {
+        let mut all = vec!["scan"];
+        all.extend_from_slice(args);
+        all.extend(["--format", format, "--color", "never"]);
+        let out = run(all);
+        assert_eq!((out.code, out.stderr.as_str()), (1, ""), "{format}");
+        insta::assert_snapshot!(format!("{prefix}_{format}"), out.stdout);
         if format == "sarif" {
             let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
             let errors = sarif_errors(&doc);
             assert!(errors.is_empty(), "SARIF schema errors:\n{}", errors.join("\n"));
-            assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 6);
+            assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), results);
         }
     }
+}
+
+#[test]
+fn rust_demo_reports_in_every_format() {
+    snapshot_every_format(&["fixtures/projects/rust-demo"], "rust_demo", 6);
+}
+
+#[test]
+fn deploy_demo_reports_in_every_format() {
+    snapshot_every_format(&["fixtures/projects/deploy", "--now", "2026-06-01"], "deploy", 10);
 }
 
 #[test]

@@ -10,7 +10,10 @@ fn rule_examples_fire_and_stay_quiet_as_documented() {
     for rule in &rules.rules {
         let id = &rule.meta.id;
         let select = [id.clone()];
-        let mut sections = vec![("", "example.ts", Grammar::Typescript, &rule.meta.examples)];
+        let mut sections = Vec::new();
+        if let Some(examples) = &rule.meta.examples {
+            sections.push(("", "example.ts", Grammar::Typescript, examples));
+        }
         if let Some(rust) = &rule.meta.rust {
             sections.push(("rust.", "example.rs", Grammar::Rust, &rust.examples));
         }
@@ -54,6 +57,43 @@ fn rule_examples_fire_and_stay_quiet_as_documented() {
 }
 
 #[test]
+fn certificate_examples_fire_and_stay_quiet_as_documented() {
+    let mut failures = Vec::new();
+    let rules = RuleSet::load(&[] as &[&str]).unwrap();
+    for rule in &rules.rules {
+        let Some(section) = &rule.meta.certificate else { continue };
+        let id = &rule.meta.id;
+        for (kind, specs, must_fire) in [("bad", &section.examples.bad, true), ("good", &section.examples.good, false)]
+        {
+            for (i, spec) in specs.iter().enumerate() {
+                let dir = tempfile::tempdir().unwrap();
+                let path = crate::mint::write(dir.path(), spec);
+                let out = crate::support::run([
+                    "scan".as_ref(),
+                    path.as_os_str(),
+                    "--select".as_ref(),
+                    id.as_ref(),
+                    "--now".as_ref(),
+                    crate::mint::NOW.as_ref(),
+                    "--format".as_ref(),
+                    "json".as_ref(),
+                ] as [&std::ffi::OsStr; 8]);
+                let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+                let fired = !doc["findings"].as_array().unwrap().is_empty();
+                if fired != must_fire || !out.stderr.is_empty() {
+                    failures.push(format!(
+                        "{id}: certificate.examples.{kind}[{i}] fired: {fired}; stderr: {}\n{}",
+                        out.stderr,
+                        yaml_serde::to_string(spec).unwrap()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
 fn built_in_rules_document_the_fixed_headings() {
     let rules = RuleSet::load(&[] as &[&str]).unwrap();
     assert!(rules.rules.len() >= 10);
@@ -62,7 +102,12 @@ fn built_in_rules_document_the_fixed_headings() {
             assert!(rule.meta.docs.contains(heading), "{}: docs lack `{heading}`", rule.origin);
         }
         assert!(!rule.meta.cwe.is_empty(), "{}: no CWE", rule.origin);
-        assert!(rule.meta.examples.bad.len() >= 2 && rule.meta.examples.good.len() >= 2, "{}", rule.origin);
+        let (bad, good) = match (&rule.meta.examples, &rule.meta.certificate) {
+            (Some(e), _) => (e.bad.len(), e.good.len()),
+            (None, Some(c)) => (c.examples.bad.len(), c.examples.good.len()),
+            (None, None) => (0, 0),
+        };
+        assert!(bad >= 2 && good >= 2, "{}: needs two bad and two good examples", rule.origin);
     }
 }
 

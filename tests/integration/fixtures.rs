@@ -32,6 +32,10 @@ fn every_rule_hits_exactly_its_expect_lines() {
     let mut failures = Vec::new();
     for rule in &rules {
         let id = rule["id"].as_str().unwrap();
+        if rule["languages"] == serde_json::json!(["certificate"]) {
+            // Certificates are minted at test time (tests/integration/certificates.rs), not committed.
+            continue;
+        }
         let rule_dir = dir.join(id);
         assert!(rule_dir.is_dir(), "rule {id} has no fixtures/{id}/ folder");
         let mut entries: Vec<_> = std::fs::read_dir(&rule_dir).unwrap().map(|e| e.unwrap().path()).collect();

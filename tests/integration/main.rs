@@ -1,7 +1,9 @@
 //! Integration tests: rule fixtures and examples, the CLI end to end, bad input, broken rules.
 mod bad_input;
 mod broken_rules;
+mod certificates;
 mod cli;
 mod examples;
 mod fixtures;
+mod mint;
 mod support;
