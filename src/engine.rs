@@ -460,6 +460,21 @@ fn analyse_config(
                 .collect();
             hits.extend(fresh);
         }
+        if let Some(exempt) = &config.exempt {
+            let pinned = exempt
+                .when_set
+                .iter()
+                .any(|v| crate::lang::config::settings(kind, src, v).iter().any(|s| !s.value.trim().is_empty()));
+            // Exempt a hit only when nothing else bad is left once the word is taken out.
+            let still_bad = |rest: &str| {
+                patterns.matches.as_ref().is_some_and(|re| re.is_match(rest))
+                    || patterns.flags.as_ref().is_some_and(|re| re.is_match(rest))
+            };
+            hits.retain(|h| {
+                let text = &src[h.clone()];
+                !(pinned && text.contains(&exempt.word) && !still_bad(&text.replace(&exempt.word, " ")))
+            });
+        }
         for bytes in hits {
             out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, bytes, Section::Config) });
         }

@@ -190,6 +190,9 @@ pub struct ConfigSection {
     /// `scripts`.
     #[serde(default)]
     pub flags: Option<String>,
+    /// A word that is not a finding in a file that also sets one of some variables.
+    #[serde(default)]
+    pub exempt: Option<ConfigExemption>,
     /// The headline for config findings, when it differs from the rule's.
     #[serde(default)]
     pub message: Option<String>,
@@ -198,6 +201,18 @@ pub struct ConfigSection {
     pub help: Option<String>,
     /// Config files that must fire (`bad`) and must not (`good`).
     pub examples: FileExamples,
+}
+
+/// `word` (e.g. `--use-openssl-ca`) is not a finding in a file that also sets one of `when-set` (e.g.
+/// `SSL_CERT_FILE`, which pins the store the flag selects). Other bad words next to it still are.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigExemption {
+    /// The word, as the `matches`/`flags` expressions find it.
+    pub word: String,
+    /// Variables whose setting (to a non-empty value) exempts the word.
+    #[serde(rename = "when-set")]
+    pub when_set: Vec<String>,
 }
 
 /// URLs to report: under `keys`, with one of `schemes`, whose host is not loopback.
