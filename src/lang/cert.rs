@@ -176,7 +176,7 @@ pub fn read_text(src: &str, strict: bool) -> Contents {
     let mut from = 0;
     while let Some(at) = src[from..].find("-----BEGIN ").map(|i| from + i) {
         from = at + 11;
-        let Some(block) = Block::at(src, at) else { continue };
+        let Some(block) = Block::at(src, at, strict) else { continue };
         from = block.end;
         let bad = |out: &mut Contents, what: String| {
             if strict {
@@ -301,7 +301,9 @@ struct Block {
 
 impl Block {
     /// The block whose `-----BEGIN ` marker is at `at`, in plain lines or in a string with `\n` escapes.
-    fn at(src: &str, at: usize) -> Option<Self> {
+    /// `strict` (certificate and key files) takes body lines as they are; otherwise quotes, commas and escapes
+    /// around them (YAML and JSON strings) are dropped.
+    fn at(src: &str, at: usize, strict: bool) -> Option<Self> {
         let rest = &src[at + 11..];
         let close = rest.find("-----")?;
         let label = &rest[..close];
@@ -327,13 +329,26 @@ impl Block {
         let text = if escaped { raw.replace("\\r", "").replace("\\n", "\n") } else { raw.to_string() };
         let mut headers = Vec::new();
         let mut b64 = String::new();
+        let mut stray = None;
+        let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
         for line in text.lines() {
-            let line = line.trim().trim_matches(|c| matches!(c, '"' | '\'' | ',' | '\\'));
+            let line = line.trim();
+            let line = if strict { line } else { line.trim_matches(|c| matches!(c, '"' | '\'' | ',' | '\\')) };
             if line.contains(':') {
                 headers.push(line.to_string());
             } else {
-                b64.extend(line.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')));
+                stray = stray.or(line.chars().find(|c| !is_b64(*c)));
+                b64.extend(line.chars().filter(|c| is_b64(*c)));
             }
+        }
+        if let (true, Some(c)) = (strict, stray) {
+            return Some(Self {
+                label: label.to_string(),
+                marker_end,
+                headers,
+                body: Err(format!("body holds `{}`, which is not base64", c.escape_default())),
+                end: marker_end + body_len + end_marker.len(),
+            });
         }
         let body = data_encoding::BASE64
             .decode(b64.as_bytes())
@@ -923,6 +938,15 @@ mod tests {
         let garbage =
             read_text(&format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", pkcs8_body()), true);
         assert!(garbage.problems[0].1.contains("is not a valid certificate"), "{:?}", garbage.problems);
+    }
+
+    #[test]
+    fn key_files_take_body_lines_as_written_and_documents_strip_string_framing() {
+        let text = format!("-----BEGIN PRIVATE KEY-----\n\"{}\",\n-----END PRIVATE KEY-----\n", pkcs8_body());
+        assert_eq!(read_text(&text, false).items.len(), 1);
+        let strict = read_text(&text, true);
+        assert!(strict.items.is_empty());
+        assert!(strict.problems[0].1.contains("body holds `\\\"`, which is not base64"), "{:?}", strict.problems);
     }
 
     #[test]

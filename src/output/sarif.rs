@@ -60,6 +60,9 @@ pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
             if let Some(i) = index {
                 result["ruleIndex"] = json!(i);
             }
+            if let Some(cert) = &f.certificate {
+                result["properties"]["certificate"] = json!(cert);
+            }
             result
         })
         .collect();
