@@ -423,28 +423,8 @@ fn analyse_config(
                 .map(|s| s.bytes)
                 .collect(),
             (None, Some(urls)) => {
-                // Server URLs under the config's keys, and, in MCP client configs only, URL words of launch
-                // commands (`npx mcp-remote http://..`): a Dockerfile's `curl http://..` is not an MCP endpoint.
-                let mcp_config = kind == crate::lang::config::ConfigKind::Json
-                    && (src.contains("\"mcpServers\"") || src.contains("\"servers\""));
-                // A URL word counts only as a whole JSON string (an `args` element), not inside prose.
-                let whole_string = |s: &crate::lang::config::Setting| {
-                    let b = src.as_bytes();
-                    s.bytes.start > 0 && b[s.bytes.start - 1] == b'"' && b.get(s.bytes.end) == Some(&b'"')
-                };
-                let words = patterns
-                    .url_words
-                    .as_ref()
-                    .filter(|_| mcp_config)
-                    .map(|re| crate::lang::config::flags(kind, src, re).into_iter().filter(whole_string));
-                crate::lang::config::key_values(kind, src, &urls.keys)
+                crate::lang::config::plaintext_urls(kind, src, &urls.keys, &urls.schemes, patterns.url_words.as_ref())
                     .into_iter()
-                    .chain(words.into_iter().flatten())
-                    .filter(|s| {
-                        let scheme = s.value.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
-                        scheme.is_some_and(|sc| urls.schemes.contains(&sc))
-                            && !crate::lang::config::is_loopback_url(&s.value)
-                    })
                     .map(|s| s.bytes)
                     .collect()
             }

@@ -351,6 +351,32 @@ pub fn key_values(kind: ConfigKind, src: &str, keys: &[String]) -> Vec<Setting> 
     out
 }
 
+/// MCP server URLs with one of `schemes` (lowercase) whose host is not loopback: values under `keys`, and, in MCP
+/// client configs only, URL words of launch commands (`npx mcp-remote http://..`) that are a whole JSON string
+/// (an `args` element). A Dockerfile's `curl http://..` or a URL in prose is not an MCP endpoint.
+pub fn plaintext_urls(
+    kind: ConfigKind,
+    src: &str,
+    keys: &[String],
+    schemes: &[String],
+    url_words: Option<&Regex>,
+) -> Vec<Setting> {
+    let mcp_config = kind == ConfigKind::Json && (src.contains("\"mcpServers\"") || src.contains("\"servers\""));
+    let whole_string = |s: &Setting| {
+        let b = src.as_bytes();
+        s.bytes.start > 0 && b[s.bytes.start - 1] == b'"' && b.get(s.bytes.end) == Some(&b'"')
+    };
+    let words = url_words.filter(|_| mcp_config).map(|re| flags(kind, src, re).into_iter().filter(whole_string));
+    key_values(kind, src, keys)
+        .into_iter()
+        .chain(words.into_iter().flatten())
+        .filter(|s| {
+            let scheme = s.value.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+            scheme.is_some_and(|sc| schemes.contains(&sc)) && !is_loopback_url(&s.value)
+        })
+        .collect()
+}
+
 /// Whether a URL's host is loopback: `localhost` (and `*.localhost`), `127.0.0.0/8` or `[::1]`.
 pub fn is_loopback_url(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
