@@ -471,8 +471,7 @@ fn report_certs(
     opts: &CertOptions,
     out: &mut FileOutcome,
 ) {
-    for (at, problem) in contents.problems {
-        let _ = at;
+    for problem in contents.problems {
         out.messages.push(Message::new(Level::Warning, &file.path, format!("{problem}; skipped")));
     }
     let file_name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or_default();

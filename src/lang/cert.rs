@@ -160,8 +160,8 @@ impl CertFacts {
 pub struct Contents {
     /// Certificates and keys, in file order.
     pub items: Vec<Item>,
-    /// Blocks or files that are not what they claim: (byte offset, message).
-    pub problems: Vec<(usize, String)>,
+    /// Blocks or files that are not what they claim, each a message that names the block's line.
+    pub problems: Vec<String>,
 }
 
 /// Whether the bytes hold a PEM marker (the cheap test before [`read_text`]).
@@ -178,15 +178,12 @@ pub fn read_text(src: &str, strict: bool) -> Contents {
         from = at + 11;
         let Some(block) = Block::at(src, at, strict) else { continue };
         from = block.end;
-        let bad = |out: &mut Contents, what: String| {
-            if strict {
-                out.problems.push((at, format!("{} block at line {}: {what}", block.label, line_of(src, at))));
-            }
-        };
         let body = match block.body {
             Ok(b) => b,
             Err(e) => {
-                bad(&mut out, e);
+                if strict {
+                    out.problems.push(format!("{} block at line {}: {e}", block.label, line_of(src, at)));
+                }
                 continue;
             }
         };
@@ -195,9 +192,10 @@ pub fn read_text(src: &str, strict: bool) -> Contents {
             "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => match parse_cert(&body) {
                 Ok(facts) => out.items.push(Item { bytes: marker, what: What::Cert(Box::new(facts)) }),
                 Err(e) if strict || body.len() >= MIN_DER => {
-                    out.problems.push((
-                        at,
-                        format!("{} block at line {} is not a valid certificate: {e}", block.label, line_of(src, at)),
+                    out.problems.push(format!(
+                        "{} block at line {} is not a valid certificate: {e}",
+                        block.label,
+                        line_of(src, at)
                     ));
                 }
                 Err(_) => {}
@@ -228,7 +226,7 @@ pub fn read_text(src: &str, strict: bool) -> Contents {
                 match key {
                     Ok(k) => out.items.push(Item { bytes: marker, what: What::Key(k) }),
                     Err(e) if strict || body.len() >= MIN_DER => {
-                        out.problems.push((at, format!("{label} block at line {}: {e}", line_of(src, at))))
+                        out.problems.push(format!("{label} block at line {}: {e}", line_of(src, at)))
                     }
                     Err(_) => {}
                 }
@@ -236,7 +234,7 @@ pub fn read_text(src: &str, strict: bool) -> Contents {
         }
     }
     if strict && out.items.is_empty() && out.problems.is_empty() {
-        out.problems.push((0, "holds no certificate or private key (no PEM block, and not DER)".into()));
+        out.problems.push("holds no certificate or private key (no PEM block, and not DER)".into());
     }
     link_chain(&mut out.items);
     out
@@ -247,7 +245,7 @@ pub fn read_binary(bytes: &[u8], kind: CryptoKind) -> Contents {
     let mut out = Contents::default();
     let at = 0..0;
     if bytes.is_empty() {
-        out.problems.push((0, "is empty".into()));
+        out.problems.push("is empty".into());
         return out;
     }
     if kind == CryptoKind::Pkcs12 {
@@ -255,7 +253,7 @@ pub fn read_binary(bytes: &[u8], kind: CryptoKind) -> Contents {
             true => {
                 out.items.push(Item { bytes: at, what: What::Key(KeyFacts { format: "PKCS#12", encrypted: true }) })
             }
-            false => out.problems.push((0, "is not a PKCS#12 bundle (no DER PFX structure)".into())),
+            false => out.problems.push("is not a PKCS#12 bundle (no DER PFX structure)".into()),
         }
         return out;
     }
@@ -270,15 +268,14 @@ pub fn read_binary(bytes: &[u8], kind: CryptoKind) -> Contents {
             Err(_) if !out.items.is_empty() && rest.iter().all(|b| *b == 0) => break,
             Err(e) if !out.items.is_empty() => {
                 let offset = bytes.len() - rest.len();
-                out.problems.push((0, format!("bytes after the certificate at offset {offset} do not parse: {e}")));
+                out.problems.push(format!("bytes after the certificate at offset {offset} do not parse: {e}"));
                 break;
             }
             Err(cert_error) => {
                 match der_key(bytes) {
                     Some(k) => out.items.push(Item { bytes: at, what: What::Key(k) }),
-                    None => out.problems.push((
-                        0,
-                        format!("is neither PEM nor a DER certificate or private key (as a certificate: {cert_error})"),
+                    None => out.problems.push(format!(
+                        "is neither PEM nor a DER certificate or private key (as a certificate: {cert_error})"
                     )),
                 }
                 break;
@@ -932,12 +929,12 @@ mod tests {
         assert!(read_text(doc, false).items.is_empty() && read_text(doc, false).problems.is_empty());
         let strict = read_text(doc, true);
         assert!(strict.items.is_empty());
-        assert!(strict.problems[0].1.contains("line 1"), "{:?}", strict.problems);
+        assert!(strict.problems[0].contains("line 1"), "{:?}", strict.problems);
         let unterminated = read_text("-----BEGIN CERTIFICATE-----\nMIIB\n", true);
-        assert!(unterminated.problems[0].1.contains("no `-----END CERTIFICATE-----` line"));
+        assert!(unterminated.problems[0].contains("no `-----END CERTIFICATE-----` line"));
         let garbage =
             read_text(&format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", pkcs8_body()), true);
-        assert!(garbage.problems[0].1.contains("is not a valid certificate"), "{:?}", garbage.problems);
+        assert!(garbage.problems[0].contains("is not a valid certificate"), "{:?}", garbage.problems);
     }
 
     #[test]
@@ -946,7 +943,7 @@ mod tests {
         assert_eq!(read_text(&text, false).items.len(), 1);
         let strict = read_text(&text, true);
         assert!(strict.items.is_empty());
-        assert!(strict.problems[0].1.contains("body holds `\\\"`, which is not base64"), "{:?}", strict.problems);
+        assert!(strict.problems[0].contains("body holds `\\\"`, which is not base64"), "{:?}", strict.problems);
     }
 
     #[test]
@@ -979,8 +976,8 @@ mod tests {
             What::Key(KeyFacts { format: "PKCS#12", encrypted: true })
         );
         assert!(!read_binary(&der, CryptoKind::Pkcs12).problems.is_empty());
-        assert!(read_binary(b"\x00\x01garbage", CryptoKind::File).problems[0].1.contains("neither PEM nor"));
-        assert_eq!(read_binary(b"", CryptoKind::File).problems[0].1, "is empty");
+        assert!(read_binary(b"\x00\x01garbage", CryptoKind::File).problems[0].contains("neither PEM nor"));
+        assert_eq!(read_binary(b"", CryptoKind::File).problems[0], "is empty");
     }
 
     #[test]
