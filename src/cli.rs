@@ -24,6 +24,62 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the JSON Schema of rule files.
     Schema,
+    /// Check a live MCP endpoint on the wire: client certificates refused, identity checked, server certificate
+    /// sound, legacy TLS refused.
+    Probe(ProbeArgs),
+    /// Run a mock mTLS MCP server with one misconfiguration (to test probes and MCP clients against).
+    MockServer(MockArgs),
+}
+
+/// `probe` arguments.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The Streamable HTTP MCP endpoint, `https://host:port/path`.
+    pub url: String,
+    /// The CA (PEM) that issues the server's and the clients' certificates.
+    #[arg(long, value_name = "CA.pem")]
+    pub ca: PathBuf,
+    /// A client certificate the server should accept (PEM, leaf first).
+    #[arg(long, value_name = "CLIENT.pem")]
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    #[arg(long, value_name = "CLIENT.key")]
+    pub key: PathBuf,
+    /// The CA's private key: lets the probe mint expired and foreign-identity client certificates.
+    #[arg(long, value_name = "CA.key")]
+    pub ca_key: Option<PathBuf>,
+    /// The server certificate must have at least this many days left.
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    pub min_days: u32,
+    /// Time limit of each connection, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a failed check's rule is at or above this severity.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
+    pub fail_on: SeverityArg,
+}
+
+/// `mock-server` arguments.
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// The misconfiguration to serve.
+    #[arg(long, value_enum)]
+    pub profile: crate::mock::Profile,
+    /// A folder with `ca.pem` (trusted for client certificates), `server.pem` and `server.key`.
+    #[arg(long, value_name = "DIR")]
+    pub certs: PathBuf,
+    /// The address to listen on (port 0 picks a free port; the URL is printed on the first line).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// A client SPIFFE ID (URI SAN) the server lets in (repeatable).
+    #[arg(long = "allow-id", value_name = "URI")]
+    pub allow_ids: Vec<String>,
 }
 
 /// `scan` arguments.

@@ -5,12 +5,14 @@ pub mod cli;
 pub mod engine;
 pub mod finding;
 pub mod lang;
+pub mod mock;
 pub mod output;
+pub mod probe;
 pub mod rule;
 pub mod walk;
 
 use clap::Parser;
-use cli::{Cli, ColorChoice, Command, ListFormat, ScanArgs};
+use cli::{Cli, ColorChoice, Command, ListFormat, MockArgs, ProbeArgs, ScanArgs};
 use finding::Severity;
 use rule::RuleSet;
 use std::ffi::OsString;
@@ -65,6 +67,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
             })?;
             write_stdout(stdout, &explain(rule)).map(|_| EXIT_CLEAN)
         }),
+        Command::Probe(args) => probe(&args, stdout),
+        Command::MockServer(args) => mock_server(&args, stdout),
         Command::Schema => {
             let schema = schemars::schema_for!(rule::model::RuleFile);
             let text = serde_json::to_string_pretty(&schema).expect("schemas serialise") + "\n";
@@ -145,6 +149,90 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     }
     let threshold = Severity::from(out.fail_on);
     Ok(if report.findings.iter().any(|f| f.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+fn probe(args: &ProbeArgs, stdout: &mut dyn Write) -> Result<i32, Error> {
+    let rules = RuleSet::load(&[] as &[&str])?;
+    if !(args.timeout > 0.0 && args.timeout <= 600.0) {
+        return Err(Error::Usage("--timeout: give a number of seconds between 0 and 600".into()));
+    }
+    let opts = probe::ProbeOptions {
+        url: args.url.clone(),
+        ca: args.ca.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        ca_key: args.ca_key.clone(),
+        min_days: args.min_days,
+        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        now: engine::CertOptions::default().now,
+    };
+    let report = runtime()?.block_on(probe::probe(&opts)).map_err(Error::Usage)?;
+    let text = output::probe::render(args.format, &report, &rules);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|source| Error::Io { path: path.display().to_string(), source })?
+        }
+        None => write_stdout(stdout, &text)?,
+    }
+    let reachable = report.checks.first().is_some_and(|c| c.status == probe::Status::Pass);
+    let threshold = Severity::from(args.fail_on);
+    Ok(if !reachable {
+        EXIT_ERROR
+    } else if report.findings(&rules).iter().any(|f| f.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn mock_server(args: &MockArgs, stdout: &mut dyn Write) -> Result<i32, Error> {
+    let opts = mock::MockOptions {
+        profile: args.profile,
+        certs: args.certs.clone(),
+        listen: args.listen,
+        allow_ids: args.allow_ids.clone(),
+    };
+    runtime()?.block_on(async {
+        let mut announced = Ok(());
+        let serve = mock::serve(opts, |addr| {
+            announced = writeln!(stdout, "https://{addr}/mcp").and_then(|_| stdout.flush());
+        });
+        let result = tokio::select! {
+            r = serve => r.map_err(Error::Usage),
+            () = shutdown_signal() => Ok(()),
+        };
+        announced.map_err(|source| Error::Io { path: "<stdout>".into(), source })?;
+        result.map(|_| EXIT_CLEAN)
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }
 
 fn list_rules(rules: &RuleSet, format: ListFormat) -> String {

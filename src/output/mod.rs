@@ -1,5 +1,6 @@
 //! Report renderers: text, JSON and SARIF. Renderers only; no analysis happens here.
 pub mod json;
+pub mod probe;
 pub mod sarif;
 pub mod text;
 

@@ -14,6 +14,11 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// A file relative to the scanned root, or (probe findings) the absolute URL of the endpoint.
+fn artifact(uri: &str) -> Value {
+    if uri.starts_with("https://") { json!({"uri": uri}) } else { json!({"uri": uri, "uriBaseId": "%SRCROOT%"}) }
+}
+
 /// Renders one SARIF run with the full rule catalogue.
 pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
     let catalogue: Vec<Value> = rules
@@ -46,7 +51,7 @@ pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
                 "message": {"text": f.message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": loc.rel_path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": artifact(&loc.rel_path),
                         "region": {
                             "startLine": loc.start.line,
                             "startColumn": loc.start.column,

@@ -181,8 +181,13 @@ fn validate(origin: &str, meta: &RuleFile) -> Result<(), String> {
     if meta.id.is_empty() || !meta.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
         return Err(format!("id `{}` may only hold lowercase letters, digits and `-`", meta.id));
     }
-    if meta.languages.is_empty() {
-        return Err("languages: lists no language".into());
+    if meta.languages.is_empty() && meta.probe.is_none() {
+        return Err("languages: lists no language (only a rule with a `probe` section may have none)".into());
+    }
+    for check in meta.probe.iter().flat_map(|p| &p.checks) {
+        if !crate::probe::CHECKS.contains(&check.as_str()) {
+            return Err(format!("probe.checks: `{check}` is not a probe check ({})", crate::probe::CHECKS.join(", ")));
+        }
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ pub struct RuleFile {
     pub severity: Severity,
     /// Confidence of every finding of this rule.
     pub confidence: Confidence,
-    /// Languages the `match` applies to.
+    /// Languages the `match` applies to (empty for a rule only the probe reports).
     pub languages: Vec<LanguageName>,
     /// What one match needs to see: a node, a whole file, or the whole scanned project.
     pub scope: Scope,
@@ -53,6 +53,17 @@ pub struct RuleFile {
     /// The certificate section: a built-in check on certificates and private keys.
     #[serde(default)]
     pub certificate: Option<CertificateSection>,
+    /// The runtime twin: the `probe` checks that report this rule on a live endpoint.
+    #[serde(default)]
+    pub probe: Option<ProbeSection>,
+}
+
+/// Which checks of `mcp-tls-audit probe` report the rule when they fail.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSection {
+    /// Check ids, e.g. `no-client-cert-refused`.
+    pub checks: Vec<String>,
 }
 
 /// How a rule reads certificates and private keys: a built-in check implemented in Rust (`src/lang/cert.rs`).

@@ -84,9 +84,9 @@ fn usage_errors_exit_2() {
 fn rules_and_explain() {
     let list = run(["rules", "--format", "json"]);
     let rules: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
-    assert_eq!(rules.len(), 22);
+    assert_eq!(rules.len(), 23);
     let text = run(["rules"]);
-    assert!(text.stdout.lines().count() == 23 && text.stdout.contains("client-cert-not-enforced"));
+    assert!(text.stdout.lines().count() == 24 && text.stdout.contains("client-cert-not-enforced"));
     let explain = run(["explain", "client-cert-not-enforced"]);
     assert_eq!(explain.code, 0);
     assert!(explain.stdout.starts_with("# client-cert-not-enforced: "));

@@ -102,6 +102,11 @@ fn built_in_rules_document_the_fixed_headings() {
             assert!(rule.meta.docs.contains(heading), "{}: docs lack `{heading}`", rule.origin);
         }
         assert!(!rule.meta.cwe.is_empty(), "{}: no CWE", rule.origin);
+        if rule.meta.languages.is_empty() {
+            // Probe-only rules are exercised against live servers (tests/integration/probe.rs).
+            assert!(rule.meta.probe.is_some(), "{}", rule.origin);
+            continue;
+        }
         let (bad, good) = match (&rule.meta.examples, &rule.meta.certificate) {
             (Some(e), _) => (e.bad.len(), e.good.len()),
             (None, Some(c)) => (c.examples.bad.len(), c.examples.good.len()),

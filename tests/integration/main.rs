@@ -6,4 +6,5 @@ mod cli;
 mod examples;
 mod fixtures;
 mod mint;
+mod probe;
 mod support;

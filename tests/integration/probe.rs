@@ -1,0 +1,248 @@
+//! `probe` against the mock server's profiles (started as child processes on 127.0.0.1 and stopped by PID): each
+//! profile makes the probe report exactly its rule, and `secure` passes every check.
+use crate::support::run;
+use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, SanType};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const CLIENT_ID: &str = "spiffe://example.org/ns/mcp/sa/client";
+const DAY: i64 = 86_400;
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn at(offset_days: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(now() + offset_days * DAY).unwrap()
+}
+
+/// What the server certificate looks like.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ServerCert {
+    Good,
+    Expired,
+    WrongName,
+    RogueCa,
+}
+
+/// A CA, a server certificate and a client certificate in a temporary folder, laid out as `mock-server --certs`
+/// wants (`ca.pem`, `server.pem`, `server.key`), with `client.pem`, `client.key` and `ca.key` beside them.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new(server: ServerCert) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ca_params = |cn: &str| {
+            let mut p = CertificateParams::default();
+            p.distinguished_name.push(DnType::CommonName, cn);
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p.not_before = at(-30);
+            p.not_after = at(3650);
+            p
+        };
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_cert = ca_params("Test MCP CA").self_signed(&ca_key).unwrap();
+        let write = |name: &str, text: String| std::fs::write(dir.path().join(name), text).unwrap();
+        write("ca.pem", ca_cert.pem());
+        write("ca.key", ca_key.serialize_pem());
+        let issuer = Issuer::new(ca_params("Test MCP CA"), ca_key);
+        let rogue_issuer = Issuer::new(ca_params("Rogue CA"), KeyPair::generate().unwrap());
+        let leaf = |sans: Vec<SanType>, eku: ExtendedKeyUsagePurpose, from: i64, to: i64, rogue: bool| {
+            let mut p = CertificateParams::default();
+            p.distinguished_name.push(DnType::CommonName, "test");
+            p.subject_alt_names = sans;
+            p.extended_key_usages = vec![eku];
+            p.not_before = at(from);
+            p.not_after = at(to);
+            let key = KeyPair::generate().unwrap();
+            let cert = p.signed_by(&key, if rogue { &rogue_issuer } else { &issuer }).unwrap();
+            (cert.pem(), key.serialize_pem())
+        };
+        let server_sans = match server {
+            ServerCert::WrongName => vec![SanType::DnsName("mcp.elsewhere.example".try_into().unwrap())],
+            _ => vec![
+                SanType::DnsName("localhost".try_into().unwrap()),
+                SanType::IpAddress("127.0.0.1".parse().unwrap()),
+            ],
+        };
+        let (from, to) = if server == ServerCert::Expired { (-60, -1) } else { (-1, 90) };
+        let (cert, key) =
+            leaf(server_sans, ExtendedKeyUsagePurpose::ServerAuth, from, to, server == ServerCert::RogueCa);
+        write("server.pem", cert);
+        write("server.key", key);
+        let client_sans = vec![SanType::URI(CLIENT_ID.try_into().unwrap())];
+        let (cert, key) = leaf(client_sans, ExtendedKeyUsagePurpose::ClientAuth, -1, 90, false);
+        write("client.pem", cert);
+        write("client.key", key);
+        Pki { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// A mock server child process, killed when dropped.
+struct Mock {
+    child: Child,
+    url: String,
+}
+
+impl Mock {
+    fn start(profile: &str, certs: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tls-audit"))
+            .args(["mock-server", "--profile", profile, "--allow-id", CLIENT_ID, "--certs"])
+            .arg(certs)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(20)) else {
+            let _ = child.kill();
+            panic!("mock-server --profile {profile} printed no address within 20 s");
+        };
+        let url = line.trim().to_string();
+        assert!(url.starts_with("https://127.0.0.1:"), "first line: {url:?}");
+        Mock { child, url }
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Probes `url` with the good client certificate and `extra` arguments; returns the JSON report and the exit code.
+fn probe_with(url: &str, pki: &Pki, extra: &[&str]) -> (Value, i32) {
+    let path = |n: &str| pki.path(n).display().to_string();
+    let mut args = vec!["probe".to_string(), url.to_string(), "--format".into(), "json".into()];
+    for (flag, file) in [("--ca", "ca.pem"), ("--cert", "client.pem"), ("--key", "client.key")] {
+        args.extend([flag.to_string(), path(file)]);
+    }
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let out = run(args);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    (serde_json::from_str(&out.stdout).unwrap(), out.code)
+}
+
+/// Probes with every credential, `--ca-key` included.
+fn probe(url: &str, pki: &Pki) -> (Value, i32) {
+    probe_with(url, pki, &["--ca-key", &pki.path("ca.key").display().to_string(), "--timeout", "5"])
+}
+
+fn failed_rules(report: &Value) -> BTreeSet<String> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn each_mock_profile_breaks_exactly_its_rule() {
+    let pki = Pki::new(ServerCert::Good);
+    let cases = [
+        ("secure", None),
+        ("one-way", Some("client-cert-not-requested")),
+        ("optional-client-cert", Some("client-cert-not-enforced")),
+        ("any-client-cert", Some("client-cert-not-enforced")),
+        ("no-identity-check", Some("peer-identity-unchecked")),
+    ];
+    for (profile, rule) in cases {
+        let mock = Mock::start(profile, pki.dir.path());
+        let (report, code) = probe(&mock.url, &pki);
+        let want: BTreeSet<String> = rule.into_iter().map(str::to_string).collect();
+        assert_eq!(failed_rules(&report), want, "{profile}: {report:#}");
+        assert_eq!(code, if rule.is_some() { 1 } else { 0 }, "{profile}");
+        let not_passed: Vec<_> = statuses(&report).into_iter().filter(|(_, s)| s != "pass" && s != "fail").collect();
+        assert!(not_passed.is_empty(), "{profile}: {not_passed:?}");
+        // Findings carry the rule's severity and point at the URL.
+        for f in report["findings"].as_array().unwrap() {
+            assert_eq!(f["path"], mock.url.as_str());
+        }
+    }
+}
+
+#[test]
+fn server_certificate_faults_are_reported_with_their_rules() {
+    for (server, rule) in [
+        (ServerCert::Expired, "cert-expired"),
+        (ServerCert::WrongName, "server-name-mismatch"),
+        (ServerCert::RogueCa, "ca-not-pinned"),
+    ] {
+        let pki = Pki::new(server);
+        let mock = Mock::start("secure", pki.dir.path());
+        let (report, code) = probe(&mock.url, &pki);
+        assert_eq!(failed_rules(&report), BTreeSet::from([rule.to_string()]), "{server:?}: {report:#}");
+        assert_eq!(code, 1);
+    }
+}
+
+#[test]
+fn legacy_initialize_over_sse_is_understood_and_the_probe_names_the_form() {
+    let pki = Pki::new(ServerCert::Good);
+    let mock = Mock::start("secure", pki.dir.path());
+    let (report, _) = probe(&mock.url, &pki);
+    let control = &report["checks"][0];
+    assert_eq!(control["id"], "mcp-reachable");
+    assert!(control["evidence"].as_str().unwrap().contains("server/discover"), "{control}");
+    // A URL the mock does not serve answers 404: no MCP answer, so nothing is judged and the run exits 2.
+    let (report, code) = probe(&format!("{}-not-here", mock.url), &pki);
+    assert_eq!(code, 2);
+    assert_eq!(report["checks"][0]["status"], "error");
+    assert!(statuses(&report)[1..].iter().all(|(_, s)| s == "skip"), "{report:#}");
+}
+
+#[test]
+fn a_silent_or_garbage_server_gives_errors_within_the_time_limit() {
+    let pki = Pki::new(ServerCert::Good);
+    for garbage in [false, true] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}/mcp", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            listener.set_nonblocking(false).unwrap();
+            for _ in 0..2 {
+                let Ok((mut s, _)) = listener.accept() else { break };
+                if garbage {
+                    use std::io::Write;
+                    let _ = s.write_all(b"220 smtp.example ESMTP ready\r\n");
+                }
+                held.push(s);
+            }
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        let started = std::time::Instant::now();
+        let (report, code) = probe_with(&url, &pki, &["--timeout", "1"]);
+        assert_eq!(code, 2, "{report:#}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(report["checks"][0]["status"], "error", "{report:#}");
+        server.join().unwrap();
+    }
+}
