@@ -51,6 +51,13 @@ pub struct ProbeArgs {
     /// The server certificate must have at least this many days left.
     #[arg(long, value_name = "DAYS", default_value_t = 14)]
     pub min_days: u32,
+    /// The server's certificate and key files (a local server): cert-rotation replaces them with a new
+    /// certificate from the CA (needs --ca-key), waits for it to be served, then restores them byte for byte.
+    #[arg(long, value_name = "CERT_FILE,KEY_FILE", value_delimiter = ',')]
+    pub rotate: Vec<PathBuf>,
+    /// How long cert-rotation waits for the new certificate, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub rotate_wait: f64,
     /// Time limit of each connection, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     pub timeout: f64,
@@ -80,6 +87,9 @@ pub struct MockArgs {
     /// A client SPIFFE ID (URI SAN) the server lets in (repeatable).
     #[arg(long = "allow-id", value_name = "URI")]
     pub allow_ids: Vec<String>,
+    /// Answer only legacy `initialize` (as SSE), refusing `server/discover` like a 2025-11-25 server.
+    #[arg(long)]
+    pub legacy_only: bool,
 }
 
 /// `scan` arguments.

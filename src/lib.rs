@@ -172,6 +172,12 @@ fn probe(args: &ProbeArgs, stdout: &mut dyn Write) -> Result<i32, Error> {
         min_days: args.min_days,
         timeout: std::time::Duration::from_secs_f64(args.timeout),
         now: engine::CertOptions::default().now,
+        rotate: match args.rotate.as_slice() {
+            [cert, key] => Some((cert.clone(), key.clone())),
+            [] => None,
+            _ => return Err(Error::Usage("--rotate: give the certificate and key files as CERT_FILE,KEY_FILE".into())),
+        },
+        rotate_wait: std::time::Duration::from_secs_f64(args.rotate_wait.clamp(0.0, 600.0)),
     };
     let report = runtime()?.block_on(probe::probe(&opts)).map_err(Error::Usage)?;
     let text = output::probe::render(args.format, &report, &rules);
@@ -198,6 +204,7 @@ fn mock_server(args: &MockArgs, stdout: &mut dyn Write) -> Result<i32, Error> {
         certs: args.certs.clone(),
         listen: args.listen,
         allow_ids: args.allow_ids.clone(),
+        legacy_only: args.legacy_only,
     };
     runtime()?.block_on(async {
         let mut announced = Ok(());

@@ -44,6 +44,9 @@ pub struct MockOptions {
     pub listen: SocketAddr,
     /// SPIFFE IDs (or other URI SANs) allowed to call; needed by profiles that check identity.
     pub allow_ids: Vec<String>,
+    /// Speak only the legacy protocol: `server/discover` is refused as a 2025-11-25 SDK server refuses requests
+    /// before `initialize`.
+    pub legacy_only: bool,
 }
 
 impl Profile {
@@ -284,6 +287,10 @@ fn respond(head: &Head, body: &[u8], peer_uris: Option<&[String]>, opts: &MockOp
     let server_info = json!({"name": "mcp-tls-audit-mock", "version": env!("CARGO_PKG_VERSION")});
     let method = request.get("method").and_then(Value::as_str).unwrap_or_default();
     let answer = match method {
+        "server/discover" if opts.legacy_only => {
+            let refusal = json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32000, "message": "Bad Request: Server not initialized"}});
+            return ("400 Bad Request".into(), json_type, refusal.to_string());
+        }
         "server/discover" if head.header("mcp-protocol-version") == Some("2026-07-28") => json!({
             "jsonrpc": "2.0", "id": id,
             "result": {

@@ -20,7 +20,7 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 const DAY: i64 = 86_400;
 
 /// Every check, in report order.
-pub const CHECKS: [&str; 9] = [
+pub const CHECKS: [&str; 10] = [
     "mcp-reachable",
     "no-client-cert-refused",
     "untrusted-ca-refused",
@@ -30,6 +30,7 @@ pub const CHECKS: [&str; 9] = [
     "server-cert-expiry",
     "server-cert-name",
     "legacy-tls-refused",
+    "cert-rotation",
 ];
 
 /// What to probe and with which credentials.
@@ -51,6 +52,10 @@ pub struct ProbeOptions {
     pub timeout: Duration,
     /// The probe's date, Unix seconds.
     pub now: i64,
+    /// The server's certificate and key files, which `cert-rotation` replaces and then restores.
+    pub rotate: Option<(PathBuf, PathBuf)>,
+    /// How long `cert-rotation` waits for the new certificate to be served.
+    pub rotate_wait: Duration,
 }
 
 /// How a check ended.
@@ -202,9 +207,8 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
 
     match &ca_key {
         None => {
-            let why = "needs --ca-key to mint client certificates from the real CA".to_string();
             for id in ["expired-cert-refused", "foreign-identity-refused"] {
-                checks.push(Check { id, status: Status::Skip, rule: None, evidence: why.clone() });
+                checks.push(skip(id, "needs --ca-key to mint client certificates from the real CA"));
             }
         }
         Some(key) => {
@@ -225,7 +229,106 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
 
     checks.extend(server_cert_checks(&control.chain, &ca_certs, &target.host, opts));
     checks.push(legacy_tls(&target).await);
+    checks.push(match (&opts.rotate, &ca_key) {
+        (Some(files), Some(key)) => rotation(&target, &good, &control.chain, files, &ca_pem, key, opts, form).await,
+        (None, _) => skip("cert-rotation", "needs --rotate CERT_FILE,KEY_FILE (the server's files) and --ca-key"),
+        (Some(_), None) => skip("cert-rotation", "needs --ca-key to mint the replacement server certificate"),
+    });
     Ok(ProbeReport { url: opts.url.clone(), checks })
+}
+
+fn skip(id: &'static str, why: &str) -> Check {
+    Check { id, status: Status::Skip, rule: None, evidence: why.to_string() }
+}
+
+/// The serial number as an integer (big-endian magnitude, leading zeros dropped), for comparison.
+fn serial_of(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
+    let (_, x) = X509Certificate::from_der(cert).ok()?;
+    let raw = x.raw_serial();
+    Some(raw[raw.iter().position(|b| *b != 0).unwrap_or(raw.len())..].to_vec())
+}
+
+/// Restores files to their original bytes when dropped, whatever happened in between.
+struct Restore(Vec<(PathBuf, Vec<u8>)>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        for (path, bytes) in &self.0 {
+            let _ = replace_atomically(path, bytes);
+        }
+    }
+}
+
+/// Writes a sibling temporary file and renames it over `path`, so a reader sees the old or the new file.
+fn replace_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.mcp-tls-audit-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Mints a new server certificate (same identity, real CA), swaps it into the server's files, and waits for a
+/// new connection to be served the new serial; the original files are restored byte for byte afterwards.
+#[allow(clippy::too_many_arguments)]
+async fn rotation(
+    target: &Target,
+    good: &Arc<rustls::sign::CertifiedKey>,
+    served: &[CertificateDer<'static>],
+    (cert_path, key_path): &(PathBuf, PathBuf),
+    ca_pem: &str,
+    ca_key: &str,
+    opts: &ProbeOptions,
+    form: McpRequest,
+) -> Check {
+    let id = "cert-rotation";
+    let err = |evidence: String| Check { id, status: Status::Error, rule: None, evidence };
+    let (Some(leaf), Some(old_serial)) = (served.first(), served.first().and_then(serial_of)) else {
+        return err("the server presented no readable certificate".into());
+    };
+    let originals = match (std::fs::read(cert_path), std::fs::read(key_path)) {
+        (Ok(c), Ok(k)) => vec![(cert_path.clone(), c), (key_path.clone(), k)],
+        (Err(e), _) => return err(format!("{}: {e}", cert_path.display())),
+        (_, Err(e)) => return err(format!("{}: {e}", key_path.display())),
+    };
+    if pki::load_certs(cert_path).ok().and_then(|c| c.first().and_then(serial_of)) != Some(old_serial.clone()) {
+        return err(format!("{} is not the certificate the server presents", cert_path.display()));
+    }
+    let identity = match Identity::of(leaf) {
+        Ok(i) => i,
+        Err(e) => return err(e),
+    };
+    let (cert_pem, key_pem) = match pki::mint_server_pem(ca_pem, ca_key, &identity, opts.now - DAY, opts.now + 30 * DAY)
+    {
+        Ok(pair) => pair,
+        Err(e) => return err(e),
+    };
+    let _restore = Restore(originals);
+    if let Err(e) =
+        replace_atomically(key_path, key_pem.as_bytes()).and(replace_atomically(cert_path, cert_pem.as_bytes()))
+    {
+        return err(format!("replacing the server's files: {e}"));
+    }
+    let new_serial = pki::load_certs(cert_path).ok().and_then(|c| c.first().and_then(serial_of));
+    let started = tokio::time::Instant::now();
+    let mut last = String::new();
+    while started.elapsed() < opts.rotate_wait {
+        let a = attempt(target, Some(good.clone()), form).await;
+        let serial = a.chain.first().and_then(serial_of);
+        if serial.is_some() && serial == new_serial {
+            let evidence = format!(
+                "a new connection was served the new certificate after {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            return Check { id, status: Status::Pass, rule: None, evidence };
+        }
+        last = a.describe();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let evidence = format!(
+        "the server still presented the old certificate {:?} after the files were replaced ({last})",
+        opts.rotate_wait
+    );
+    Check { id, status: Status::Fail, rule: Some("no-cert-rotation"), evidence }
 }
 
 /// The rule a served client breaks: a server that never asks for a certificate cannot refuse a bad one.

@@ -187,6 +187,23 @@ pub fn from_ca(
     issue(id, not_before, not_after, &issuer)
 }
 
+/// A server certificate with `id` from the real CA and a fresh key, as PEM (certificate, PKCS#8 key).
+pub fn mint_server_pem(
+    ca_pem: &str,
+    ca_key_pem: &str,
+    id: &Identity,
+    not_before: i64,
+    not_after: i64,
+) -> Result<(String, String), String> {
+    let ca_key = KeyPair::from_pem(ca_key_pem).map_err(|e| format!("--ca-key: {e}"))?;
+    let issuer = Issuer::from_ca_cert_pem(ca_pem, ca_key).map_err(|e| format!("--ca with --ca-key: {e}"))?;
+    let key = KeyPair::generate().map_err(|e| format!("minting: {e}"))?;
+    let mut p = params(id, not_before, not_after, false)?;
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = p.signed_by(&key, &issuer).map_err(|e| format!("minting: {e}"))?;
+    Ok((cert.pem(), key.serialize_pem()))
+}
+
 impl Identity {
     fn none() -> Self {
         Identity { common_name: None, dns: Vec::new(), uris: Vec::new(), ips: Vec::new() }

@@ -96,9 +96,14 @@ struct Mock {
 
 impl Mock {
     fn start(profile: &str, certs: &Path) -> Self {
+        Self::start_with(profile, certs, &[])
+    }
+
+    fn start_with(profile: &str, certs: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tls-audit"))
             .args(["mock-server", "--profile", profile, "--allow-id", CLIENT_ID, "--certs"])
             .arg(certs)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -140,9 +145,15 @@ fn probe_with(url: &str, pki: &Pki, extra: &[&str]) -> (Value, i32) {
     (serde_json::from_str(&out.stdout).unwrap(), out.code)
 }
 
-/// Probes with every credential, `--ca-key` included.
+/// Probes with every credential, `--ca-key` and `--rotate` included; checks the server's files are restored.
 fn probe(url: &str, pki: &Pki) -> (Value, i32) {
-    probe_with(url, pki, &["--ca-key", &pki.path("ca.key").display().to_string(), "--timeout", "5"])
+    let (cert, key) = (pki.path("server.pem"), pki.path("server.key"));
+    let before = (std::fs::read(&cert).unwrap(), std::fs::read(&key).unwrap());
+    let rotate = format!("{},{}", cert.display(), key.display());
+    let ca_key = pki.path("ca.key").display().to_string();
+    let out = probe_with(url, pki, &["--ca-key", &ca_key, "--rotate", &rotate, "--rotate-wait", "2", "--timeout", "5"]);
+    assert_eq!((std::fs::read(&cert).unwrap(), std::fs::read(&key).unwrap()), before, "files restored byte for byte");
+    out
 }
 
 fn failed_rules(report: &Value) -> BTreeSet<String> {
@@ -173,6 +184,7 @@ fn each_mock_profile_breaks_exactly_its_rule() {
         ("optional-client-cert", Some("client-cert-not-enforced")),
         ("any-client-cert", Some("client-cert-not-enforced")),
         ("no-identity-check", Some("peer-identity-unchecked")),
+        ("no-rotation", Some("no-cert-rotation")),
     ];
     for (profile, rule) in cases {
         let mock = Mock::start(profile, pki.dir.path());
@@ -212,6 +224,12 @@ fn legacy_initialize_over_sse_is_understood_and_the_probe_names_the_form() {
     let control = &report["checks"][0];
     assert_eq!(control["id"], "mcp-reachable");
     assert!(control["evidence"].as_str().unwrap().contains("server/discover"), "{control}");
+    // A 2025-11-25 server refuses server/discover; the probe falls back to initialize, answered as SSE.
+    let legacy = Mock::start_with("optional-client-cert", pki.dir.path(), &["--legacy-only"]);
+    let (report, code) = probe(&legacy.url, &pki);
+    let evidence = report["checks"][0]["evidence"].as_str().unwrap();
+    assert!(evidence.contains("initialize (legacy)") && evidence.contains("SSE"), "{evidence}");
+    assert_eq!((failed_rules(&report), code), (BTreeSet::from(["client-cert-not-enforced".to_string()]), 1));
     // A URL the mock does not serve answers 404: no MCP answer, so nothing is judged and the run exits 2.
     let (report, code) = probe(&format!("{}-not-here", mock.url), &pki);
     assert_eq!(code, 2);
