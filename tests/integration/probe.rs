@@ -88,26 +88,16 @@ impl Pki {
     }
 }
 
-/// A mock server child process, killed when dropped.
-struct Mock {
+/// A server child process (the mock, or a Node fixture) that printed its URL first; killed by PID when dropped.
+struct Server {
     child: Child,
     url: String,
 }
 
-impl Mock {
-    fn start(profile: &str, certs: &Path) -> Self {
-        Self::start_with(profile, certs, &[])
-    }
-
-    fn start_with(profile: &str, certs: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tls-audit"))
-            .args(["mock-server", "--profile", profile, "--allow-id", CLIENT_ID, "--certs"])
-            .arg(certs)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+impl Server {
+    fn spawn(mut cmd: Command, what: &str) -> Self {
+        let mut child =
+            cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -117,15 +107,38 @@ impl Mock {
         });
         let Ok(line) = rx.recv_timeout(Duration::from_secs(20)) else {
             let _ = child.kill();
-            panic!("mock-server --profile {profile} printed no address within 20 s");
+            let _ = child.wait();
+            panic!("{what} printed no address within 20 s");
         };
         let url = line.trim().to_string();
-        assert!(url.starts_with("https://127.0.0.1:"), "first line: {url:?}");
-        Mock { child, url }
+        assert!(url.starts_with("https://127.0.0.1:"), "{what}: first line {url:?}");
+        Server { child, url }
+    }
+
+    fn mock(profile: &str, certs: &Path) -> Self {
+        Self::mock_with(profile, certs, &[])
+    }
+
+    fn mock_with(profile: &str, certs: &Path, extra: &[&str]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-tls-audit"));
+        cmd.args(["mock-server", "--profile", profile, "--allow-id", CLIENT_ID, "--certs"]).arg(certs).args(extra);
+        Self::spawn(cmd, &format!("mock-server --profile {profile}"))
+    }
+
+    /// `node fixtures/runtime/NAME/server.mjs`, reading its certificates from `certs`.
+    fn node(name: &str, certs: &Path) -> Self {
+        let script = crate::support::root().join("fixtures/runtime").join(name).join("server.mjs");
+        let mut cmd = Command::new("node");
+        cmd.arg(&script).env("CERT_DIR", certs).env("ALLOW_ID", CLIENT_ID);
+        Self::spawn(cmd, &format!("node {} (node is needed; .ci/run installs it)", script.display()))
+    }
+
+    fn port(&self) -> &str {
+        self.url.rsplit(':').next().unwrap().trim_end_matches("/mcp")
     }
 }
 
-impl Drop for Mock {
+impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -187,7 +200,7 @@ fn each_mock_profile_breaks_exactly_its_rule() {
         ("no-rotation", Some("no-cert-rotation")),
     ];
     for (profile, rule) in cases {
-        let mock = Mock::start(profile, pki.dir.path());
+        let mock = Server::mock(profile, pki.dir.path());
         let (report, code) = probe(&mock.url, &pki);
         let want: BTreeSet<String> = rule.into_iter().map(str::to_string).collect();
         assert_eq!(failed_rules(&report), want, "{profile}: {report:#}");
@@ -209,7 +222,7 @@ fn server_certificate_faults_are_reported_with_their_rules() {
         (ServerCert::RogueCa, "ca-not-pinned"),
     ] {
         let pki = Pki::new(server);
-        let mock = Mock::start("secure", pki.dir.path());
+        let mock = Server::mock("secure", pki.dir.path());
         let (report, code) = probe(&mock.url, &pki);
         assert_eq!(failed_rules(&report), BTreeSet::from([rule.to_string()]), "{server:?}: {report:#}");
         assert_eq!(code, 1);
@@ -219,13 +232,13 @@ fn server_certificate_faults_are_reported_with_their_rules() {
 #[test]
 fn legacy_initialize_over_sse_is_understood_and_the_probe_names_the_form() {
     let pki = Pki::new(ServerCert::Good);
-    let mock = Mock::start("secure", pki.dir.path());
+    let mock = Server::mock("secure", pki.dir.path());
     let (report, _) = probe(&mock.url, &pki);
     let control = &report["checks"][0];
     assert_eq!(control["id"], "mcp-reachable");
     assert!(control["evidence"].as_str().unwrap().contains("server/discover"), "{control}");
     // A 2025-11-25 server refuses server/discover; the probe falls back to initialize, answered as SSE.
-    let legacy = Mock::start_with("optional-client-cert", pki.dir.path(), &["--legacy-only"]);
+    let legacy = Server::mock_with("optional-client-cert", pki.dir.path(), &["--legacy-only"]);
     let (report, code) = probe(&legacy.url, &pki);
     let evidence = report["checks"][0]["evidence"].as_str().unwrap();
     assert!(evidence.contains("initialize (legacy)") && evidence.contains("SSE"), "{evidence}");
@@ -262,5 +275,61 @@ fn a_silent_or_garbage_server_gives_errors_within_the_time_limit() {
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(report["checks"][0]["status"], "error", "{report:#}");
         server.join().unwrap();
+    }
+}
+
+fn scanned_rules(dir: &Path) -> BTreeSet<String> {
+    let out = run(["scan".as_ref(), dir.as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+}
+
+/// `openssl s_client` as an independent client: whether the server sent a CertificateRequest, and whether a TLS
+/// 1.0 handshake (with the good client certificate) completes.
+fn openssl_view(server: &Server, pki: &Pki) -> (bool, bool) {
+    let s_client = |extra: &[&str]| {
+        let out = Command::new("openssl")
+            .args(["s_client", "-connect", &format!("127.0.0.1:{}", server.port()), "-CAfile"])
+            .arg(pki.path("ca.pem"))
+            .args(extra)
+            .stdin(Stdio::null())
+            .output()
+            .expect("openssl is needed; .ci/run installs it");
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let plain = s_client(&[]);
+    let requested = plain.contains("Acceptable client certificate CA names");
+    assert!(requested || plain.contains("No client certificate CA names sent"), "{plain}");
+    let (cert, key) = (pki.path("client.pem").display().to_string(), pki.path("client.key").display().to_string());
+    let legacy = s_client(&["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0", "-cert", &cert, "-key", &key]);
+    // OpenSSL 3 prints `New, TLSv1.0, Cipher is ...`; 1.1 printed `New, TLSv1, ...`.
+    let tls10 = legacy.contains("New, TLSv1.0,") || legacy.contains("New, TLSv1,");
+    (requested, tls10)
+}
+
+/// The seed article's servers and friends, in plain `node:https`: `scan` and `probe` must report the same rule
+/// ids for each, and openssl must see the same CertificateRequest and TLS 1.0 behaviour as the probe.
+#[test]
+fn node_servers_get_the_same_rules_from_scan_and_probe() {
+    let cases: [(&str, &[&str]); 5] = [
+        ("correct", &[]),
+        ("wrong-not-enforced", &["client-cert-not-enforced"]),
+        ("one-way", &["client-cert-not-requested"]),
+        ("no-rotation", &["no-cert-rotation"]),
+        ("tls10", &["insecure-tls-version"]),
+    ];
+    for (name, want) in cases {
+        let want: BTreeSet<String> = want.iter().map(|r| r.to_string()).collect();
+        let fixture = crate::support::root().join("fixtures/runtime").join(name);
+        assert_eq!(scanned_rules(&fixture), want, "{name}: scan");
+        let pki = Pki::new(ServerCert::Good);
+        let server = Server::node(name, pki.dir.path());
+        let (report, _) = probe(&server.url, &pki);
+        assert_eq!(failed_rules(&report), want, "{name}: probe\n{report:#}");
+        let (requested, tls10) = openssl_view(&server, &pki);
+        let evidence = report["checks"][1]["evidence"].as_str().unwrap();
+        assert_eq!(evidence.contains("the server asked for a certificate"), requested, "{name}: {evidence}");
+        let legacy = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "legacy-tls-refused").unwrap();
+        assert_eq!(legacy["status"] == "fail", tls10, "{name}: {legacy}");
     }
 }
