@@ -311,8 +311,9 @@ fn openssl_view(server: &Server, pki: &Pki) -> (bool, bool) {
 /// ids for each, and openssl must see the same CertificateRequest and TLS 1.0 behaviour as the probe.
 #[test]
 fn node_servers_get_the_same_rules_from_scan_and_probe() {
-    let cases: [(&str, &[&str]); 5] = [
+    let cases: [(&str, &[&str]); 6] = [
         ("correct", &[]),
+        ("correct-tls12", &[]),
         ("wrong-not-enforced", &["client-cert-not-enforced"]),
         ("one-way", &["client-cert-not-requested"]),
         ("no-rotation", &["no-cert-rotation"]),
@@ -329,7 +330,43 @@ fn node_servers_get_the_same_rules_from_scan_and_probe() {
         let (requested, tls10) = openssl_view(&server, &pki);
         let evidence = report["checks"][1]["evidence"].as_str().unwrap();
         assert_eq!(evidence.contains("the server asked for a certificate"), requested, "{name}: {evidence}");
-        let legacy = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "legacy-tls-refused").unwrap();
+        let check = |id: &str| report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+        if name == "correct-tls12" {
+            // Node ends a TLS 1.2 handshake with an untrusted client certificate by closing, with no alert.
+            let rogue = check("untrusted-ca-refused");
+            assert!(rogue["evidence"].as_str().unwrap().contains("handshake failed: tls handshake eof"), "{rogue}");
+        }
+        let legacy = check("legacy-tls-refused");
         assert_eq!(legacy["status"] == "fail", tls10, "{name}: {legacy}");
     }
+}
+
+#[test]
+fn probe_reports_in_text_and_valid_sarif() {
+    let pki = Pki::new(ServerCert::Good);
+    let server = Server::mock("one-way", pki.dir.path());
+    let path = |n: &str| pki.path(n).display().to_string();
+    let args = |format: &str| {
+        let mut a = vec!["probe".to_string(), server.url.clone(), "--format".into(), format.into()];
+        for (flag, file) in [("--ca", "ca.pem"), ("--cert", "client.pem"), ("--key", "client.key")] {
+            a.extend([flag.to_string(), path(file)]);
+        }
+        a
+    };
+    let sarif = run(args("sarif"));
+    assert_eq!(sarif.code, 1);
+    let doc: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let errors = crate::support::sarif_errors(&doc);
+    assert!(errors.is_empty(), "SARIF schema errors:\n{}", errors.join("\n"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(r["ruleId"], "client-cert-not-requested");
+        assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], server.url.as_str());
+    }
+    let text = run(args("text"));
+    assert!(text.stdout.starts_with(&format!("Probe of {}\n", server.url)), "{}", text.stdout);
+    assert!(text.stdout.contains("no-client-cert-refused    FAIL    client-cert-not-requested"), "{}", text.stdout);
+    // Without --ca-key the checks that mint from the real CA are skipped, with the reason.
+    assert!(text.stdout.contains("expired-cert-refused      skip") && text.stdout.contains("needs --ca-key"));
 }
