@@ -87,6 +87,10 @@ pub struct MockArgs {
     /// A client SPIFFE ID (URI SAN) the server lets in (repeatable).
     #[arg(long = "allow-id", value_name = "URI")]
     pub allow_ids: Vec<String>,
+    /// The certificate to serve: the files, or one a verifying MCP client must refuse (expired, for another
+    /// name, from a rogue CA; `expired` and `wrong-name` need `ca.key` in the folder).
+    #[arg(long, value_enum, default_value_t = crate::mock::ServerProfile::Files)]
+    pub server_profile: crate::mock::ServerProfile,
     /// Answer only legacy `initialize` (as SSE), refusing `server/discover` like a 2025-11-25 server.
     #[arg(long)]
     pub legacy_only: bool,

@@ -205,6 +205,7 @@ fn mock_server(args: &MockArgs, stdout: &mut dyn Write) -> Result<i32, Error> {
         listen: args.listen,
         allow_ids: args.allow_ids.clone(),
         legacy_only: args.legacy_only,
+        server_profile: args.server_profile,
     };
     runtime()?.block_on(async {
         let mut announced = Ok(());

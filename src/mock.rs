@@ -33,6 +33,19 @@ pub enum Profile {
     NoRotation,
 }
 
+/// The certificate the mock serves: its files, or one minted at start-up that a verifying client must refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServerProfile {
+    /// `server.pem` and `server.key`, reloaded when they change (unless the profile is `no-rotation`).
+    Files,
+    /// The identity of `server.pem`, from the CA (`ca.pem` + `ca.key`), expired yesterday.
+    Expired,
+    /// A certificate from the CA for `wrong-name.invalid` only.
+    WrongName,
+    /// The identity of `server.pem` from a CA minted at start-up that nobody trusts.
+    RogueCa,
+}
+
 /// How to run the mock.
 #[derive(Debug, Clone)]
 pub struct MockOptions {
@@ -44,6 +57,8 @@ pub struct MockOptions {
     pub listen: SocketAddr,
     /// SPIFFE IDs (or other URI SANs) allowed to call; needed by profiles that check identity.
     pub allow_ids: Vec<String>,
+    /// The certificate to serve.
+    pub server_profile: ServerProfile,
     /// Speak only the legacy protocol: `server/discover` is refused as a 2025-11-25 SDK server refuses requests
     /// before `initialize`.
     pub legacy_only: bool,
@@ -83,8 +98,11 @@ pub async fn serve(opts: MockOptions, ready: impl FnOnce(SocketAddr)) -> Result<
 fn server_config(opts: &MockOptions) -> Result<ServerConfig, String> {
     let provider = pki::provider();
     let file = |name: &str| opts.certs.join(name);
-    let resolver =
-        Arc::new(Reloading::new(&file("server.pem"), &file("server.key"), opts.profile != Profile::NoRotation)?);
+    let reload = opts.profile != Profile::NoRotation && opts.server_profile == ServerProfile::Files;
+    let resolver = Arc::new(Reloading::new(&file("server.pem"), &file("server.key"), reload)?);
+    if opts.server_profile != ServerProfile::Files {
+        *resolver.current.lock().expect("not poisoned") = (None, minted_server_cert(opts)?);
+    }
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
@@ -109,6 +127,34 @@ fn server_config(opts: &MockOptions) -> Result<ServerConfig, String> {
     .with_cert_resolver(resolver);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The certificate a `--server-profile` other than `files` serves.
+fn minted_server_cert(opts: &MockOptions) -> Result<Arc<CertifiedKey>, String> {
+    let now = crate::engine::CertOptions::default().now;
+    let day = 86_400;
+    let served = pki::load_certs(&opts.certs.join("server.pem"))?;
+    let identity = pki::Identity::of(&served[0])?;
+    let read = |name: &str| {
+        let path = opts.certs.join(name);
+        std::fs::read_to_string(&path).map_err(|e| format!("{} (needed by this --server-profile): {e}", path.display()))
+    };
+    match opts.server_profile {
+        ServerProfile::Files => unreachable!("files are loaded, not minted"),
+        ServerProfile::Expired => {
+            pki::from_ca(&read("ca.pem")?, &read("ca.key")?, &identity, now - 30 * day, now - day)
+        }
+        ServerProfile::WrongName => {
+            let other = pki::Identity {
+                common_name: Some("wrong-name.invalid".into()),
+                dns: vec!["wrong-name.invalid".into()],
+                uris: Vec::new(),
+                ips: Vec::new(),
+            };
+            pki::from_ca(&read("ca.pem")?, &read("ca.key")?, &other, now - day, now + 30 * day)
+        }
+        ServerProfile::RogueCa => pki::rogue(&identity, now - day, now + 30 * day),
+    }
 }
 
 /// The server certificate, re-read when `server.pem` or `server.key` changes (unless reloading is off).

@@ -201,7 +201,7 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
         &format!("without a client certificate (the server {asked})"),
     ));
 
-    let rogue = pki::rogue(&identity, opts.now)?;
+    let rogue = pki::rogue(&identity, opts.now - DAY, opts.now + DAY)?;
     let rogue_try = attempt(&target, Some(rogue), form).await;
     checks.push(tls_refusal("untrusted-ca-refused", &rogue_try, "with the same identity from a rogue CA"));
 

@@ -165,13 +165,14 @@ fn issue(
     certified_key(vec![cert.der().clone()], der)
 }
 
-/// A leaf with `id`, valid now, issued by a CA minted for this call that nobody trusts.
-pub fn rogue(id: &Identity, now: i64) -> Result<Arc<CertifiedKey>, String> {
+/// A leaf with `id`, valid from `not_before` to `not_after`, issued by a CA minted for this call that nobody
+/// trusts.
+pub fn rogue(id: &Identity, not_before: i64, not_after: i64) -> Result<Arc<CertifiedKey>, String> {
     let ca_id = Identity { common_name: Some("mcp-tls-audit rogue CA".into()), ..Identity::none() };
     let ca_key = KeyPair::generate().map_err(|e| format!("minting: {e}"))?;
-    let ca = params(&ca_id, now - DAY, now + DAY, true)?;
+    let ca = params(&ca_id, not_before - DAY, not_after + DAY, true)?;
     let issuer = Issuer::new(ca, ca_key);
-    issue(id, now - DAY, now + DAY, &issuer)
+    issue(id, not_before, not_after, &issuer)
 }
 
 /// A leaf with `id` issued by the real CA, valid from `not_before` to `not_after`.

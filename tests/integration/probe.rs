@@ -25,6 +25,7 @@ fn at(offset_days: i64) -> time::OffsetDateTime {
 enum ServerCert {
     Good,
     Expired,
+    ExpiringSoon,
     WrongName,
     RogueCa,
 }
@@ -71,7 +72,11 @@ impl Pki {
                 SanType::IpAddress("127.0.0.1".parse().unwrap()),
             ],
         };
-        let (from, to) = if server == ServerCert::Expired { (-60, -1) } else { (-1, 90) };
+        let (from, to) = match server {
+            ServerCert::Expired => (-60, -1),
+            ServerCert::ExpiringSoon => (-60, 5),
+            _ => (-1, 90),
+        };
         let (cert, key) =
             leaf(server_sans, ExtendedKeyUsagePurpose::ServerAuth, from, to, server == ServerCert::RogueCa);
         write("server.pem", cert);
@@ -188,6 +193,27 @@ fn statuses(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every rule with a `probe` section has a server above that makes the probe report it: a mock profile, a
+/// server certificate fault, or a Node fixture.
+#[test]
+fn every_runtime_checkable_rule_has_a_server_that_breaks_it() {
+    let covered = BTreeSet::from([
+        "client-cert-not-requested",
+        "client-cert-not-enforced",
+        "peer-identity-unchecked",
+        "no-cert-rotation",
+        "cert-expired",
+        "cert-expiring-soon",
+        "server-name-mismatch",
+        "ca-not-pinned",
+        "insecure-tls-version",
+    ]);
+    let rules = mcp_tls_audit::rule::RuleSet::load(&[] as &[&str]).unwrap();
+    let declared: BTreeSet<&str> =
+        rules.rules.iter().filter(|r| r.meta.probe.is_some()).map(|r| r.meta.id.as_str()).collect();
+    assert_eq!(declared, covered);
+}
+
 #[test]
 fn each_mock_profile_breaks_exactly_its_rule() {
     let pki = Pki::new(ServerCert::Good);
@@ -218,6 +244,7 @@ fn each_mock_profile_breaks_exactly_its_rule() {
 fn server_certificate_faults_are_reported_with_their_rules() {
     for (server, rule) in [
         (ServerCert::Expired, "cert-expired"),
+        (ServerCert::ExpiringSoon, "cert-expiring-soon"),
         (ServerCert::WrongName, "server-name-mismatch"),
         (ServerCert::RogueCa, "ca-not-pinned"),
     ] {
@@ -226,6 +253,15 @@ fn server_certificate_faults_are_reported_with_their_rules() {
         let (report, code) = probe(&mock.url, &pki);
         assert_eq!(failed_rules(&report), BTreeSet::from([rule.to_string()]), "{server:?}: {report:#}");
         assert_eq!(code, 1);
+    }
+    // The same faults minted by the mock itself (`--server-profile`), for testing MCP clients against.
+    let pki = Pki::new(ServerCert::Good);
+    for (profile, rule) in
+        [("expired", "cert-expired"), ("wrong-name", "server-name-mismatch"), ("rogue-ca", "ca-not-pinned")]
+    {
+        let mock = Server::mock_with("secure", pki.dir.path(), &["--server-profile", profile]);
+        let (report, _) = probe_with(&mock.url, &pki, &[]);
+        assert_eq!(failed_rules(&report), BTreeSet::from([rule.to_string()]), "--server-profile {profile}: {report:#}");
     }
 }
 
