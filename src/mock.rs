@@ -148,8 +148,7 @@ fn minted_server_cert(opts: &MockOptions) -> Result<Arc<CertifiedKey>, String> {
             let other = pki::Identity {
                 common_name: Some("wrong-name.invalid".into()),
                 dns: vec!["wrong-name.invalid".into()],
-                uris: Vec::new(),
-                ips: Vec::new(),
+                ..pki::Identity::default()
             };
             pki::from_ca(&read("ca.pem")?, &read("ca.key")?, &other, now - day, now + 30 * day)
         }

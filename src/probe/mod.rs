@@ -183,13 +183,8 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
         },
     });
     if !reachable {
-        let evidence = "mcp-reachable did not pass, so nothing else can be judged".to_string();
-        checks.extend(CHECKS[1..].iter().map(|id| Check {
-            id,
-            status: Status::Skip,
-            rule: None,
-            evidence: evidence.clone(),
-        }));
+        checks
+            .extend(CHECKS[1..].iter().map(|id| skip(id, "mcp-reachable did not pass, so nothing else can be judged")));
         return Ok(ProbeReport { url: opts.url.clone(), checks });
     }
 

@@ -70,7 +70,7 @@ pub fn load_certified_key(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, 
 }
 
 /// The identity a certificate claims: its subject CN and subject alternative names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Identity {
     /// The subject common name, if any.
     pub common_name: Option<String>,
@@ -87,7 +87,7 @@ impl Identity {
     pub fn of(cert: &CertificateDer<'_>) -> Result<Self, String> {
         let (_, x) = X509Certificate::from_der(cert).map_err(|e| format!("certificate: {e}"))?;
         let common_name = x.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_string);
-        let mut id = Identity { common_name, dns: Vec::new(), uris: Vec::new(), ips: Vec::new() };
+        let mut id = Identity { common_name, ..Identity::default() };
         if let Ok(Some(san)) = x.subject_alternative_name() {
             for name in &san.value.general_names {
                 match name {
@@ -120,9 +120,8 @@ impl Identity {
             .unwrap_or("example.org");
         Identity {
             common_name: Some("mcp-tls-audit-foreign".into()),
-            dns: Vec::new(),
             uris: vec![format!("spiffe://{domain}/mcp-tls-audit/foreign-{nonce:x}")],
-            ips: Vec::new(),
+            ..Identity::default()
         }
     }
 }
@@ -168,7 +167,7 @@ fn issue(
 /// A leaf with `id`, valid from `not_before` to `not_after`, issued by a CA minted for this call that nobody
 /// trusts.
 pub fn rogue(id: &Identity, not_before: i64, not_after: i64) -> Result<Arc<CertifiedKey>, String> {
-    let ca_id = Identity { common_name: Some("mcp-tls-audit rogue CA".into()), ..Identity::none() };
+    let ca_id = Identity { common_name: Some("mcp-tls-audit rogue CA".into()), ..Identity::default() };
     let ca_key = KeyPair::generate().map_err(|e| format!("minting: {e}"))?;
     let ca = params(&ca_id, not_before - DAY, not_after + DAY, true)?;
     let issuer = Issuer::new(ca, ca_key);
@@ -203,10 +202,4 @@ pub fn mint_server_pem(
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let cert = p.signed_by(&key, &issuer).map_err(|e| format!("minting: {e}"))?;
     Ok((cert.pem(), key.serialize_pem()))
-}
-
-impl Identity {
-    fn none() -> Self {
-        Identity { common_name: None, dns: Vec::new(), uris: Vec::new(), ips: Vec::new() }
-    }
 }
