@@ -174,6 +174,9 @@ pub struct OutputArgs {
     /// Show only warnings on stderr, no notes.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Fold a saved `probe --format json` report into the grade: its failures count as confirmed at runtime.
+    #[arg(long, value_name = "FILE")]
+    pub probe_report: Option<PathBuf>,
 }
 
 /// `rules` arguments.

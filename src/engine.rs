@@ -74,6 +74,8 @@ pub struct ScanReport {
     pub files_scanned: usize,
     /// The text of each file with findings, for snippets.
     pub sources: BTreeMap<String, Arc<str>>,
+    /// The grade, once the caller has computed it (see [`crate::grade`]).
+    pub grade: Option<crate::grade::Grade>,
 }
 
 /// A finding before project-scope rules are decided.

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod engine;
 pub mod finding;
+pub mod grade;
 pub mod lang;
 pub mod mock;
 pub mod output;
@@ -61,9 +62,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
         Command::Rules(args) => RuleSet::load(&args.dirs)
             .map_err(Error::from)
             .and_then(|rules| write_stdout(stdout, &list_rules(&rules, args.format)).map(|_| EXIT_CLEAN)),
+        Command::Explain(args) if args.rule == "grading" => write_stdout(stdout, grade::DOC).map(|_| EXIT_CLEAN),
         Command::Explain(args) => RuleSet::load(&args.dirs).map_err(Error::from).and_then(|rules| {
             let rule = rules.get(&args.rule).ok_or_else(|| {
-                Error::Usage(format!("unknown rule `{}`; `mcp-tls-audit rules` lists them", args.rule))
+                Error::Usage(format!(
+                    "unknown rule `{}`; `mcp-tls-audit rules` lists them (and `explain grading` the grade)",
+                    args.rule
+                ))
             })?;
             write_stdout(stdout, &explain(rule)).map(|_| EXIT_CLEAN)
         }),
@@ -118,7 +123,12 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             min_days: args.rules.min_days,
         },
     };
-    let report = engine::scan(&rules, &args.paths, &opts);
+    let mut report = engine::scan(&rules, &args.paths, &opts);
+    let (runtime, confirmed) = match &args.output.probe_report {
+        Some(path) => probe_findings(path)?,
+        None => (Vec::new(), Default::default()),
+    };
+    report.grade = Some(grade::grade(&report.findings, &runtime, &confirmed));
     let out = &args.output;
     for m in &report.messages {
         let show = match m.level {
@@ -149,6 +159,45 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     }
     let threshold = Severity::from(out.fail_on);
     Ok(if report.findings.iter().any(|f| f.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// The findings of a saved `probe --format json` report, and the rules they confirm.
+fn probe_findings(
+    path: &std::path::Path,
+) -> Result<(Vec<finding::Finding>, std::collections::BTreeSet<String>), Error> {
+    let bad = |what: &str| Error::Usage(format!("{}: not a `probe --format json` report ({what})", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+    if doc["checks"].as_array().is_none() {
+        return Err(bad("no `checks`"));
+    }
+    let parse = |v: &serde_json::Value| -> Option<finding::Finding> {
+        let position = finding::Position { line: v["start"]["line"].as_u64()? as usize, column: 1 };
+        Some(finding::Finding {
+            rule: v["rule"].as_str()?.to_string(),
+            severity: serde_json::from_value(v["severity"].clone()).ok()?,
+            confidence: serde_json::from_value(v["confidence"].clone()).ok()?,
+            message: v["message"].as_str()?.to_string(),
+            help: v["help"].as_str().unwrap_or_default().to_string(),
+            location: finding::Location {
+                path: v["path"].as_str()?.to_string(),
+                rel_path: v["path"].as_str()?.to_string(),
+                start: position,
+                end: position,
+                bytes: 0..0,
+            },
+            test_code: false,
+            certificate: None,
+        })
+    };
+    let findings = doc["findings"]
+        .as_array()
+        .ok_or_else(|| bad("no `findings`"))?
+        .iter()
+        .map(|v| parse(v).ok_or_else(|| bad("a finding without rule, severity, confidence, message or path")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let confirmed = findings.iter().map(|f| f.rule.clone()).collect();
+    Ok((findings, confirmed))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {

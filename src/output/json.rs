@@ -33,6 +33,10 @@ pub fn render(report: &ScanReport) -> String {
         },
         "messages": messages,
     });
+    let mut doc = doc;
+    if let Some(g) = &report.grade {
+        doc["grade"] = serde_json::to_value(g).expect("grades serialise");
+    }
     let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
     s.push('\n');
     s

@@ -8,8 +8,10 @@ use serde_json::json;
 /// Renders a probe report.
 pub fn render(format: Format, report: &ProbeReport, rules: &RuleSet) -> String {
     let findings = report.findings(rules);
+    let confirmed = findings.iter().map(|f| f.rule.clone()).collect();
+    let grade = crate::grade::grade(&[], &findings, &confirmed);
     match format {
-        Format::Text => text(report),
+        Format::Text => text(report) + &grade.render_text(),
         Format::Json => {
             let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
             let doc = json!({
@@ -18,6 +20,7 @@ pub fn render(format: Format, report: &ProbeReport, rules: &RuleSet) -> String {
                 "url": report.url,
                 "checks": report.checks,
                 "findings": findings,
+                "grade": grade,
                 "summary": {
                     "pass": count(Status::Pass), "fail": count(Status::Fail),
                     "skip": count(Status::Skip), "error": count(Status::Error),
@@ -26,7 +29,7 @@ pub fn render(format: Format, report: &ProbeReport, rules: &RuleSet) -> String {
             serde_json::to_string_pretty(&doc).expect("JSON values serialise") + "\n"
         }
         Format::Sarif => {
-            let scan = ScanReport { findings, ..ScanReport::default() };
+            let scan = ScanReport { findings, grade: Some(grade), ..ScanReport::default() };
             super::sarif::render(&scan, rules)
         }
     }

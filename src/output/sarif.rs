@@ -91,6 +91,10 @@ pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
             "results": results,
         }],
     });
+    let mut doc = doc;
+    if let Some(g) = &report.grade {
+        doc["runs"][0]["properties"] = json!({"grade": {"score": g.score, "letter": g.letter.to_string()}});
+    }
     let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
     s.push('\n');
     s

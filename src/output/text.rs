@@ -80,6 +80,9 @@ pub fn render(report: &ScanReport, color: bool) -> String {
         out.push('\n');
     }
     out.push_str(&summary(report));
+    if let Some(g) = &report.grade {
+        out.push_str(&g.render_text());
+    }
     out
 }
 

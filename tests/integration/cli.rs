@@ -123,6 +123,8 @@ fn readme_commands_and_rule_table_are_true() {
         .filter(|l| l.starts_with("| `") && l.split('|').nth(2).is_some_and(|c| severities.contains(&c.trim())))
         .count();
     assert_eq!(rows, rules.len(), "README rule table has {rows} rows for {} rules", rules.len());
+    let grading = run(["explain", "grading"]).stdout.replacen("# Grading", "## Grading", 1);
+    assert!(readme.contains(&grading), "README's Grading section differs from `explain grading`");
 }
 
 /// Scans a demo project in every format: snapshots `<prefix>_text/json/sarif`, a valid SARIF with `results`

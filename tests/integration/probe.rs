@@ -406,3 +406,31 @@ fn probe_reports_in_text_and_valid_sarif() {
     // Without --ca-key the checks that mint from the real CA are skipped, with the reason.
     assert!(text.stdout.contains("expired-cert-refused      skip") && text.stdout.contains("needs --ca-key"));
 }
+
+/// `scan --probe-report` folds a saved probe report into the grade: the static finding the probe confirmed
+/// weighs 1.5 times, and is not counted twice.
+#[test]
+fn scan_grades_with_a_probe_report() {
+    let pki = Pki::new(ServerCert::Good);
+    let server = Server::mock("one-way", pki.dir.path());
+    let (report, _) = probe_with(&server.url, &pki, &[]);
+    let saved = pki.path("probe.json");
+    std::fs::write(&saved, report.to_string()).unwrap();
+    let fixture = crate::support::root().join("fixtures/runtime/one-way");
+    let scan = |extra: &[&std::ffi::OsStr]| -> Value {
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["scan".as_ref(), fixture.as_os_str(), "--format".as_ref(), "json".as_ref()];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&run(args).stdout).unwrap()
+    };
+    let alone = scan(&[]);
+    let combined = scan(&["--probe-report".as_ref(), saved.as_os_str()]);
+    assert_eq!(alone["grade"]["score"], 97, "{alone:#}");
+    assert_eq!(combined["grade"]["score"], 96, "{combined:#}");
+    let deductions = combined["grade"]["deductions"].as_array().unwrap();
+    assert_eq!(deductions.len(), 1, "{combined:#}");
+    assert_eq!(deductions[0]["runtime"], true);
+    let broken = run(["scan".as_ref(), fixture.as_os_str(), "--probe-report".as_ref(), pki.path("ca.pem").as_os_str()]);
+    assert_eq!(broken.code, 2);
+    assert!(broken.stderr.contains("not a `probe --format json` report"), "{}", broken.stderr);
+}
