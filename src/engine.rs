@@ -112,6 +112,11 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
     }
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.findings.dedup();
+    for f in &mut report.findings {
+        // The finding's first line (a DER file has none: its message names the certificate or key instead).
+        let line = report.sources.get(&f.location.path).and_then(|src| src.lines().nth(f.location.start.line - 1));
+        f.fingerprint = crate::finding::fingerprint(&f.rule, &f.location.path, line.unwrap_or(&f.message));
+    }
     report.messages.sort();
     report
 }
@@ -589,6 +594,7 @@ fn finding(rule: &Rule, file: &SourceFile, src: &str, at: std::ops::Range<usize>
         },
         test_code,
         certificate: None,
+        fingerprint: String::new(),
     }
 }
 

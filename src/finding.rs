@@ -134,6 +134,21 @@ pub struct Finding {
     /// The certificate the finding is about (certificate rules only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<crate::lang::cert::CertSummary>,
+    /// Stable identity across line moves: rule, path and the normalised text of the finding's first line.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
+}
+
+/// A fingerprint from the rule, the path and a piece of text (whitespace runs collapse, so re-indenting or
+/// moving the line keeps it): 32 hex digits of SHA-256.
+pub fn fingerprint(rule: &str, path: &str, text: &str) -> String {
+    let normalised = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in [rule, path, &normalised] {
+        ctx.update(part.as_bytes());
+        ctx.update(&[0]);
+    }
+    ctx.finish().as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Finding {

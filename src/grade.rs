@@ -191,6 +191,7 @@ mod tests {
             location: Location { path: "a.ts".into(), rel_path: "a.ts".into(), start: p, end: p, bytes: 0..0 },
             test_code,
             certificate: None,
+            fingerprint: String::new(),
         }
     }
 

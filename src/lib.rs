@@ -70,7 +70,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
                     args.rule
                 ))
             })?;
-            write_stdout(stdout, &explain(rule)).map(|_| EXIT_CLEAN)
+            write_stdout(stdout, &rule.explain()).map(|_| EXIT_CLEAN)
         }),
         Command::Probe(args) => probe(&args, stdout),
         Command::MockServer(args) => mock_server(&args, stdout),
@@ -188,6 +188,7 @@ fn probe_findings(
             },
             test_code: false,
             certificate: None,
+            fingerprint: v["fingerprint"].as_str().unwrap_or_default().to_string(),
         })
     };
     let findings = doc["findings"]
@@ -328,30 +329,4 @@ fn list_rules(rules: &RuleSet, format: ListFormat) -> String {
             s
         }
     }
-}
-
-fn explain(rule: &rule::Rule) -> String {
-    let m = &rule.meta;
-    let mut s = format!(
-        "# {}: {}\n\nSeverity: {} · Confidence: {} · Scope: {}\n",
-        m.id,
-        m.title,
-        m.severity,
-        m.confidence,
-        format!("{:?}", m.scope).to_lowercase()
-    );
-    if !m.cwe.is_empty() {
-        let cwes: Vec<String> = m.cwe.iter().map(|c| format!("CWE-{c}")).collect();
-        s.push_str(&format!("Weakness: {}\n", cwes.join(", ")));
-    }
-    s.push('\n');
-    s.push_str(m.docs.trim_end());
-    s.push('\n');
-    if !m.references.is_empty() {
-        s.push_str("\n## References\n");
-        for r in &m.references {
-            s.push_str(&format!("- {r}\n"));
-        }
-    }
-    s
 }

@@ -23,6 +23,6 @@ pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, color: bool)
     match format {
         Format::Text => text::render(report, color),
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report, rules),
+        Format::Sarif => sarif::render(report, rules, "mcp-tls-audit/"),
     }
 }

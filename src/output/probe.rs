@@ -30,7 +30,7 @@ pub fn render(format: Format, report: &ProbeReport, rules: &RuleSet) -> String {
         }
         Format::Sarif => {
             let scan = ScanReport { findings, grade: Some(grade), ..ScanReport::default() };
-            super::sarif::render(&scan, rules)
+            super::sarif::render(&scan, rules, "mcp-tls-audit/probe/")
         }
     }
 }

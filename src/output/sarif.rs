@@ -14,13 +14,60 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// A file relative to the scanned root, or (probe findings) the absolute URL of the endpoint.
-fn artifact(uri: &str) -> Value {
-    if uri.starts_with("https://") { json!({"uri": uri}) } else { json!({"uri": uri, "uriBaseId": "%SRCROOT%"}) }
+/// The SARIF `security-severity` GitHub ranks alerts by (none for info).
+fn security_severity(s: Severity) -> Option<&'static str> {
+    match s {
+        Severity::Critical => Some("9.5"),
+        Severity::High => Some("8.0"),
+        Severity::Medium => Some("5.5"),
+        Severity::Low => Some("2.0"),
+        Severity::Info => None,
+    }
 }
 
-/// Renders one SARIF run with the full rule catalogue.
-pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
+/// Percent-encodes what a URI path may not hold as is.
+fn uri_path(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The working directory as the `%SRCROOT%` base URI (`file:///.../`).
+fn srcroot() -> Option<String> {
+    let cwd = std::env::current_dir().ok()?;
+    let mut path = uri_path(&cwd.to_string_lossy());
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    Some(format!("file://{path}"))
+}
+
+/// A finding's location: relative to the working directory under `%SRCROOT%` (what GitHub code scanning wants
+/// when the scan runs at the repository root), an absolute file URI outside it, or a probe's URL.
+fn artifact(path: &str) -> Value {
+    if path.starts_with("https://") {
+        return json!({"uri": path});
+    }
+    let p = std::path::Path::new(path);
+    let relative = if p.is_absolute() {
+        std::env::current_dir().ok().and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.to_string_lossy().to_string()))
+    } else {
+        Some(path.to_string())
+    };
+    match relative {
+        Some(rel) => json!({"uri": uri_path(&rel), "uriBaseId": "%SRCROOT%"}),
+        None => json!({"uri": format!("file://{}", uri_path(path))}),
+    }
+}
+
+/// Renders one SARIF run with the full rule catalogue; `category` is the stable `automationDetails.id`.
+pub fn render(report: &ScanReport, rules: &RuleSet, category: &str) -> String {
     let catalogue: Vec<Value> = rules
         .rules
         .iter()
@@ -28,15 +75,28 @@ pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
             let m = &r.meta;
             let mut tags = vec!["security".to_string()];
             tags.extend(m.cwe.iter().map(|c| format!("external/cwe/cwe-{c}")));
-            json!({
+            let mut properties = json!({
+                "tags": tags,
+                "precision": m.confidence.as_str(),
+                "severity": m.severity,
+                "confidence": m.confidence,
+            });
+            if let Some(s) = security_severity(m.severity) {
+                properties["security-severity"] = json!(s);
+            }
+            let mut rule = json!({
                 "id": m.id,
                 "name": m.id,
                 "shortDescription": {"text": m.title},
                 "fullDescription": {"text": m.message.trim()},
-                "help": {"text": m.help.trim(), "markdown": m.docs},
+                "help": {"text": m.help.trim(), "markdown": r.explain()},
                 "defaultConfiguration": {"level": level(m.severity)},
-                "properties": {"tags": tags, "severity": m.severity, "confidence": m.confidence},
-            })
+                "properties": properties,
+            });
+            if let Some(uri) = m.references.first() {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = report
@@ -51,7 +111,7 @@ pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
                 "message": {"text": f.message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": artifact(&loc.rel_path),
+                        "artifactLocation": artifact(&loc.path),
                         "region": {
                             "startLine": loc.start.line,
                             "startColumn": loc.start.column,
@@ -60,6 +120,7 @@ pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
                         },
                     },
                 }],
+                "partialFingerprints": {"mcp-tls-audit/v1": f.fingerprint},
                 "properties": {"severity": f.severity, "confidence": f.confidence},
             });
             if let Some(i) = index {
@@ -86,6 +147,8 @@ pub fn render(report: &ScanReport, rules: &RuleSet) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": catalogue,
             }},
+            "automationDetails": {"id": category},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": srcroot()}},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notifications}],
             "results": results,

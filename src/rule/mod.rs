@@ -496,6 +496,33 @@ fn compile_grammar(
 }
 
 impl Rule {
+    /// The rule's documentation as `explain` prints it (also SARIF's `help.markdown`).
+    pub fn explain(&self) -> String {
+        let m = &self.meta;
+        let mut s = format!(
+            "# {}: {}\n\nSeverity: {} · Confidence: {} · Scope: {}\n",
+            m.id,
+            m.title,
+            m.severity,
+            m.confidence,
+            format!("{:?}", m.scope).to_lowercase()
+        );
+        if !m.cwe.is_empty() {
+            let cwes: Vec<String> = m.cwe.iter().map(|c| format!("CWE-{c}")).collect();
+            s.push_str(&format!("Weakness: {}\n", cwes.join(", ")));
+        }
+        s.push('\n');
+        s.push_str(m.docs.trim_end());
+        s.push('\n');
+        if !m.references.is_empty() {
+            s.push_str("\n## References\n");
+            for r in &m.references {
+                s.push_str(&format!("- {r}\n"));
+            }
+        }
+        s
+    }
+
     fn uses_leaf(&self, id: usize) -> bool {
         let mut set = HashSet::new();
         self.root.iter().for_each(|r| r.leaves(&mut set));

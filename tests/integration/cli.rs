@@ -21,7 +21,7 @@ fn demo_json_report() {
 fn demo_sarif_report_is_valid_sarif() {
     let out = run(["scan", DEMO, "--format", "sarif"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    insta::assert_snapshot!("demo_sarif", out.stdout);
+    insta::assert_snapshot!("demo_sarif", crate::support::redact_cwd(&out.stdout));
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let errors = sarif_errors(&doc);
     assert!(errors.is_empty(), "SARIF schema errors:\n{}", errors.join("\n"));
@@ -30,12 +30,21 @@ fn demo_sarif_report_is_valid_sarif() {
     for r in results {
         let loc = &r["locations"][0]["physicalLocation"];
         let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
-        assert!(!uri.starts_with('/') && !uri.starts_with("fixtures"), "uri {uri} is not relative to the scanned dir");
+        // Relative to the working directory (the repository root when run in CI), under %SRCROOT%.
+        assert!(uri.starts_with("fixtures/projects/demo/"), "uri {uri} is not relative to the working directory");
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert_eq!(r["partialFingerprints"]["mcp-tls-audit/v1"].as_str().unwrap().len(), 32);
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
         let rule = r["ruleId"].as_str().unwrap();
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(doc["runs"][0]["tool"]["driver"]["rules"][index]["id"], rule);
     }
+    // GitHub's upload rules too, with the validator shipped beside the repository.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &out.stdout).unwrap();
+    let validator = crate::support::root().join("../shared/tools/validate-sarif");
+    let check = std::process::Command::new(&validator).arg("--github").arg(file.path()).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
 }
 
 #[test]
@@ -136,7 +145,7 @@ fn snapshot_every_format(args: &[&str], prefix: &str, results: usize) {
         all.extend(["--format", format, "--color", "never"]);
         let out = run(all);
         assert_eq!((out.code, out.stderr.as_str()), (1, ""), "{format}");
-        insta::assert_snapshot!(format!("{prefix}_{format}"), out.stdout);
+        insta::assert_snapshot!(format!("{prefix}_{format}"), crate::support::redact_cwd(&out.stdout));
         if format == "sarif" {
             let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
             let errors = sarif_errors(&doc);

@@ -58,3 +58,9 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Replaces the working directory (the SARIF `%SRCROOT%` base) with `[CWD]`, so snapshots hold on any checkout.
+pub fn redact_cwd(text: &str) -> String {
+    let cwd = std::env::current_dir().unwrap().display().to_string();
+    text.replace(&format!("file://{cwd}/"), "file://[CWD]/")
+}
