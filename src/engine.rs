@@ -76,6 +76,18 @@ pub struct ScanReport {
     pub sources: BTreeMap<String, Arc<str>>,
     /// The grade, once the caller has computed it (see [`crate::grade`]).
     pub grade: Option<crate::grade::Grade>,
+    /// Findings silenced by `mcp-tls-audit: ignore[..]` comments, with their reasons.
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// A finding an inline comment silenced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Suppressed {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The comment's reason, when it gives one.
+    pub reason: Option<String>,
 }
 
 /// A finding before project-scope rules are decided.
@@ -93,6 +105,9 @@ struct FileOutcome {
     messages: Vec<Message>,
     source: Option<Arc<str>>,
     scanned: bool,
+    /// Ignore comments, and the file they are in (for messages about them).
+    directives: Vec<crate::suppress::Directive>,
+    path: PathBuf,
 }
 
 /// Scans each root as a project of its own.
@@ -103,7 +118,7 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
         let (files, messages) = walk::walk(root, &opts.walk);
         report.messages.extend(messages);
         let outcomes = analyse_parallel(rules, &active, &files, opts);
-        collect(rules, outcomes, &mut report);
+        collect(rules, &active, outcomes, &mut report);
     }
     if opts.test_code == TestCodePolicy::Lower {
         for f in report.findings.iter_mut().filter(|f| f.test_code) {
@@ -112,6 +127,7 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
     }
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.findings.dedup();
+    report.suppressed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     for f in &mut report.findings {
         // The finding's first line (a DER file has none: its message names the certificate or key instead).
         let line = report.sources.get(&f.location.path).and_then(|src| src.lines().nth(f.location.start.line - 1));
@@ -137,7 +153,7 @@ pub fn scan_source(
     let cert = CertOptions::default();
     analyse_text(rules, &active, &file, src.into(), &cert, &mut parser, &mut cursor, &mut outcome);
     let mut report = ScanReport::default();
-    collect(rules, vec![outcome], &mut report);
+    collect(rules, &active, vec![outcome], &mut report);
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.findings
 }
@@ -148,20 +164,39 @@ fn active_rules(rules: &RuleSet, select: Option<&[String]>) -> Vec<usize> {
         .collect()
 }
 
-fn collect(rules: &RuleSet, outcomes: Vec<FileOutcome>, report: &mut ScanReport) {
+fn collect(rules: &RuleSet, active: &[usize], outcomes: Vec<FileOutcome>, report: &mut ScanReport) {
     let project_hits: HashSet<(usize, usize)> = outcomes.iter().flat_map(|o| o.absent_hits.iter().copied()).collect();
     for o in outcomes {
         report.messages.extend(o.messages);
         report.files_scanned += usize::from(o.scanned);
         let mut any = false;
+        let mut used: HashSet<(usize, &str)> = HashSet::new();
         for p in o.pending {
             let rule = &rules.rules[p.rule];
             let hits = if rule.meta.scope == Scope::Project { &project_hits } else { &o.absent_hits };
             if (0..rule.absents.len()).any(|a| hits.contains(&(p.rule, a))) {
                 continue;
             }
+            let line = p.finding.location.start.line;
+            if let Some(d) = o.directives.iter().position(|d| d.covers(&rule.meta.id, line)) {
+                used.insert((d, rule.meta.id.as_str()));
+                let reason = o.directives[d].reason.clone();
+                report.suppressed.push(Suppressed { finding: p.finding, reason });
+                continue;
+            }
             any = true;
             report.findings.push(p.finding);
+        }
+        for (i, d) in o.directives.iter().enumerate() {
+            for id in &d.rules {
+                let text = match rules.get(id) {
+                    None => format!("line {}: `mcp-tls-audit: ignore[{id}]` names no known rule", d.line),
+                    Some(_) if !active.iter().any(|&a| rules.rules[a].meta.id == *id) => continue,
+                    Some(_) if used.contains(&(i, id.as_str())) => continue,
+                    Some(_) => format!("line {}: `mcp-tls-audit: ignore[{id}]` suppresses nothing", d.line),
+                };
+                report.messages.push(Message::new(Level::Warning, &o.path, text));
+            }
         }
         if let (true, Some(src)) = (any, o.source)
             && let Some(f) = report.findings.last()
@@ -299,6 +334,12 @@ fn analyse_text(
     if !out.pending.is_empty() {
         out.source = Some(src.into());
     }
+    let (directives, problems) = crate::suppress::directives(src);
+    for p in problems {
+        out.messages.push(Message::new(Level::Warning, &file.path, p));
+    }
+    out.directives = directives;
+    out.path = file.path.clone();
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -10,6 +10,7 @@ pub mod mock;
 pub mod output;
 pub mod probe;
 pub mod rule;
+pub mod suppress;
 pub mod walk;
 
 use clap::Parser;

@@ -23,6 +23,7 @@ pub fn render(report: &ScanReport) -> String {
         "summary": {
             "files_scanned": report.files_scanned,
             "findings": report.findings.len(),
+            "suppressed": report.suppressed.len(),
             "by_severity": {
                 "critical": count(Severity::Critical),
                 "high": count(Severity::High),
@@ -31,6 +32,7 @@ pub fn render(report: &ScanReport) -> String {
                 "info": count(Severity::Info),
             },
         },
+        "suppressed": report.suppressed,
         "messages": messages,
     });
     let mut doc = doc;

@@ -89,8 +89,12 @@ pub fn render(report: &ScanReport, color: bool) -> String {
 fn summary(report: &ScanReport) -> String {
     let n = report.findings.len();
     let files = report.files_scanned;
+    let suppressed = match report.suppressed.len() {
+        0 => String::new(),
+        k => format!(" {k} suppressed by ignore comments."),
+    };
     if n == 0 {
-        return format!("No findings in {files} file{}.\n", plural(files));
+        return format!("No findings in {files} file{}.{suppressed}\n", plural(files));
     }
     let parts: Vec<String> = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
         .iter()
@@ -99,7 +103,7 @@ fn summary(report: &ScanReport) -> String {
             (c > 0).then(|| format!("{c} {s}"))
         })
         .collect();
-    format!("{n} finding{} ({}) in {files} file{} scanned.\n", plural(n), parts.join(", "), plural(files))
+    format!("{n} finding{} ({}) in {files} file{} scanned.{suppressed}\n", plural(n), parts.join(", "), plural(files))
 }
 
 fn plural(n: usize) -> &'static str {

@@ -8,3 +8,4 @@ mod fixtures;
 mod mint;
 mod probe;
 mod support;
+mod suppressions;
