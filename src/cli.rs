@@ -150,6 +150,33 @@ pub struct RuleArgs {
     /// Report certificates that expire within this many days (cert-expiring-soon).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub min_days: u32,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Info)]
+    pub min_severity: SeverityArg,
+    /// Report only findings at or above this confidence.
+    #[arg(long, value_enum, value_name = "CONFIDENCE", default_value_t = ConfidenceArg::Low)]
+    pub min_confidence: ConfidenceArg,
+}
+
+/// Confidences on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    /// low
+    Low,
+    /// medium
+    Medium,
+    /// high
+    High,
+}
+
+impl From<ConfidenceArg> for crate::finding::Confidence {
+    fn from(c: ConfidenceArg) -> Self {
+        match c {
+            ConfidenceArg::Low => Self::Low,
+            ConfidenceArg::Medium => Self::Medium,
+            ConfidenceArg::High => Self::High,
+        }
+    }
 }
 
 /// How results are reported.
@@ -174,6 +201,10 @@ pub struct OutputArgs {
     /// Show only warnings on stderr, no notes.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Append a Markdown summary (grade, findings by rule and severity, top findings) to this file. With
+    /// `--format github` it defaults to `$GITHUB_STEP_SUMMARY`.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
     /// Fold a saved `probe --format json` report into the grade: its failures count as confirmed at runtime.
     #[arg(long, value_name = "FILE")]
     pub probe_report: Option<PathBuf>,

@@ -125,6 +125,8 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
         },
     };
     let mut report = engine::scan(&rules, &args.paths, &opts);
+    let (min_severity, min_confidence) = (Severity::from(args.rules.min_severity), args.rules.min_confidence.into());
+    report.findings.retain(|f| f.severity >= min_severity && f.confidence >= min_confidence);
     let (runtime, confirmed) = match &args.output.probe_report {
         Some(path) => probe_findings(path)?,
         None => (Vec::new(), Default::default()),
@@ -157,6 +159,21 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             std::fs::write(path, text).map_err(|source| Error::Io { path: path.display().to_string(), source })?
         }
         None => write_stdout(stdout, &text)?,
+    }
+    let summary_file = out.summary.clone().or_else(|| {
+        (out.format == output::Format::Github)
+            .then(|| std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()).map(std::path::PathBuf::from))
+            .flatten()
+    });
+    if let Some(path) = summary_file {
+        use std::io::Write as _;
+        let text = output::github::summary(&report, "mcp-tls-audit");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
     }
     let threshold = Severity::from(out.fail_on);
     Ok(if report.findings.iter().any(|f| f.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })

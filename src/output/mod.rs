@@ -1,4 +1,5 @@
-//! Report renderers: text, JSON and SARIF. Renderers only; no analysis happens here.
+//! Report renderers: text, JSON, SARIF and GitHub annotations. Renderers only; no analysis happens here.
+pub mod github;
 pub mod json;
 pub mod probe;
 pub mod sarif;
@@ -16,6 +17,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// GitHub Actions workflow commands (`::error file=..::`), ten of each kind at most.
+    Github,
 }
 
 /// Renders a report.
@@ -24,5 +27,6 @@ pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, color: bool)
         Format::Text => text::render(report, color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report, rules, "mcp-tls-audit/"),
+        Format::Github => github::annotations(&report.findings),
     }
 }

@@ -28,6 +28,7 @@ pub fn render(format: Format, report: &ProbeReport, rules: &RuleSet) -> String {
             });
             serde_json::to_string_pretty(&doc).expect("JSON values serialise") + "\n"
         }
+        Format::Github => super::github::annotations(&findings),
         Format::Sarif => {
             let scan = ScanReport { findings, grade: Some(grade), ..ScanReport::default() };
             super::sarif::render(&scan, rules, "mcp-tls-audit/probe/")

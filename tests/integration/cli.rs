@@ -11,6 +11,34 @@ fn demo_text_report() {
 }
 
 #[test]
+fn demo_github_annotations_and_job_summary() {
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    let out = run(["scan", DEMO, "--format", "github", "--summary", summary.path().to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("demo_github", out.stdout);
+    insta::assert_snapshot!("demo_summary", std::fs::read_to_string(summary.path()).unwrap());
+}
+
+#[test]
+fn exit_codes_and_thresholds_are_the_same_in_every_format() {
+    for format in ["text", "json", "sarif", "github"] {
+        assert_eq!(run(["scan", DEMO, "--format", format]).code, 1, "{format}");
+        assert_eq!(run(["scan", DEMO, "--format", format, "--fail-on", "critical"]).code, 0, "{format}");
+        assert_eq!(run(["scan", DEMO, "--format", format, "--select", "nope"]).code, 2, "{format}");
+    }
+    let count = |args: &[&str]| -> usize {
+        let mut all = vec!["scan", DEMO, "--format", "json"];
+        all.extend_from_slice(args);
+        let doc: serde_json::Value = serde_json::from_str(&run(all).stdout).unwrap();
+        doc["findings"].as_array().unwrap().len()
+    };
+    assert_eq!(count(&[]), 6);
+    assert_eq!(count(&["--min-severity", "high"]), 4);
+    assert_eq!(count(&["--min-confidence", "high"]), 4);
+    assert_eq!(count(&["--min-severity", "critical"]), 0);
+}
+
+#[test]
 fn demo_json_report() {
     let out = run(["scan", DEMO, "--format", "json"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -139,7 +167,7 @@ fn readme_commands_and_rule_table_are_true() {
 /// Scans a demo project in every format: snapshots `<prefix>_text/json/sarif`, a valid SARIF with `results`
 /// results, exit code 1 and nothing on stderr.
 fn snapshot_every_format(args: &[&str], prefix: &str, results: usize) {
-    for format in ["text", "json", "sarif"] {
+    for format in ["text", "json", "sarif", "github"] {
         let mut all = vec!["scan"];
         all.extend_from_slice(args);
         all.extend(["--format", format, "--color", "never"]);
