@@ -22,8 +22,12 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the documentation of a rule.
     Explain(ExplainArgs),
-    /// Print the JSON Schema of rule files.
-    Schema,
+    /// Print the JSON Schema of rule files (or of `.mcp-tls-audit.yaml` with `config`).
+    Schema {
+        /// `rule` or `config`.
+        #[arg(value_enum, default_value_t = SchemaKind::Rule)]
+        kind: SchemaKind,
+    },
     /// Check a live MCP endpoint on the wire: client certificates refused, identity checked, server certificate
     /// sound, legacy TLS refused.
     Probe(ProbeArgs),
@@ -96,6 +100,15 @@ pub struct MockArgs {
     pub legacy_only: bool,
 }
 
+/// Which JSON Schema `schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// Rule files (`rules/*.yaml`).
+    Rule,
+    /// The project configuration (`.mcp-tls-audit.yaml`).
+    Config,
+}
+
 /// `scan` arguments.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -147,9 +160,15 @@ pub struct RuleArgs {
     /// Judge certificate validity at this time instead of the clock: `2026-06-01` or `2026-06-01T12:00:00Z`.
     #[arg(long, value_name = "TIME", value_parser = crate::lang::cert::parse_now)]
     pub now: Option<i64>,
-    /// Report certificates that expire within this many days (cert-expiring-soon).
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
-    pub min_days: u32,
+    /// Report certificates that expire within this many days (cert-expiring-soon; default 30, or the config's).
+    #[arg(long, value_name = "DAYS")]
+    pub min_days: Option<u32>,
+    /// Read settings from this file instead of the nearest `.mcp-tls-audit.yaml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any `.mcp-tls-audit.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
     /// Report only findings at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Info)]
     pub min_severity: SeverityArg,
@@ -189,9 +208,9 @@ pub struct OutputArgs {
     /// Write the report to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit with 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
-    pub fail_on: SeverityArg,
+    /// Exit with 1 when a finding is at or above this severity (default low, or the config's `fail-on`).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
     /// When to colour text output (NO_COLOR is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -251,8 +270,9 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Severity as a CLI value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Severity as a CLI (and configuration) value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum SeverityArg {
     /// info
     Info,

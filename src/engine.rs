@@ -33,6 +33,8 @@ pub struct ScanOptions {
     pub test_code: TestCodePolicy,
     /// The date and margin certificates are judged against.
     pub cert: CertOptions,
+    /// Paths the configuration's `ignore` excludes.
+    pub exclude: Option<ignore::gitignore::Gitignore>,
 }
 
 /// The date certificates are judged against, and how early an expiry is reported.
@@ -115,7 +117,10 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
     let active = active_rules(rules, opts.select.as_deref());
     let mut report = ScanReport::default();
     for root in roots {
-        let (files, messages) = walk::walk(root, &opts.walk);
+        let (mut files, messages) = walk::walk(root, &opts.walk);
+        if let Some(gi) = &opts.exclude {
+            files.retain(|f| !crate::config::ignored(gi, &f.path));
+        }
         report.messages.extend(messages);
         let outcomes = analyse_parallel(rules, &active, &files, opts);
         collect(rules, &active, outcomes, &mut report);

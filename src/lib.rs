@@ -2,6 +2,7 @@
 //!
 //! The binary is a thin wrapper around [`run`]; everything else is here so tests can drive it in process.
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod grade;
@@ -75,8 +76,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
         }),
         Command::Probe(args) => probe(&args, stdout),
         Command::MockServer(args) => mock_server(&args, stdout),
-        Command::Schema => {
-            let schema = schemars::schema_for!(rule::model::RuleFile);
+        Command::Schema { kind } => {
+            let schema = match kind {
+                cli::SchemaKind::Rule => schemars::schema_for!(rule::model::RuleFile),
+                cli::SchemaKind::Config => schemars::schema_for!(config::Config),
+            };
             let text = serde_json::to_string_pretty(&schema).expect("schemas serialise") + "\n";
             write_stdout(stdout, &text).map(|_| EXIT_CLEAN)
         }
@@ -110,6 +114,25 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             return Err(Error::Usage(format!("{}: no such file or directory", p.display())));
         }
     }
+    let known = |id: &str| rules.get(id).is_some();
+    let config = match (&args.rules.config, args.rules.no_config) {
+        (_, true) => config::Loaded::default(),
+        (Some(path), false) => config::load(path, &known).map_err(Error::Usage)?,
+        (None, false) => match args.paths.first().and_then(|p| config::discover(p)) {
+            Some(path) => config::load(&path, &known).map_err(Error::Usage)?,
+            None => config::Loaded::default(),
+        },
+    };
+    let disabled = &config.config.disable;
+    let select: Option<Vec<String>> = match (args.rules.select.is_empty(), disabled.is_empty()) {
+        (true, true) => None,
+        (false, _) => Some(args.rules.select.iter().filter(|id| !disabled.contains(id)).cloned().collect()),
+        (true, false) => {
+            Some(rules.rules.iter().map(|r| r.meta.id.clone()).filter(|id| !disabled.contains(id)).collect())
+        }
+    };
+    let min_days =
+        args.rules.min_days.or(config.config.rules.cert_expiring_soon.as_ref().map(|o| o.min_days)).unwrap_or(30);
     let opts = engine::ScanOptions {
         walk: walk::WalkOptions {
             include_vendored: args.input.include_vendored,
@@ -117,14 +140,18 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             threads: args.input.threads,
         },
         max_file_size: args.input.max_file_size,
-        select: (!args.rules.select.is_empty()).then(|| args.rules.select.clone()),
+        select,
         test_code: args.rules.test_code,
         cert: engine::CertOptions {
             now: args.rules.now.unwrap_or_else(|| engine::CertOptions::default().now),
-            min_days: args.rules.min_days,
+            min_days,
         },
+        exclude: config.ignore.clone(),
     };
     let mut report = engine::scan(&rules, &args.paths, &opts);
+    for f in &mut report.findings {
+        f.severity = config.severity(&f.rule, f.severity);
+    }
     let (min_severity, min_confidence) = (Severity::from(args.rules.min_severity), args.rules.min_confidence.into());
     report.findings.retain(|f| f.severity >= min_severity && f.confidence >= min_confidence);
     let (runtime, confirmed) = match &args.output.probe_report {
@@ -175,7 +202,7 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             .and_then(|mut f| f.write_all(text.as_bytes()))
             .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
     }
-    let threshold = Severity::from(out.fail_on);
+    let threshold = Severity::from(out.fail_on.or(config.config.fail_on).unwrap_or(cli::SeverityArg::Low));
     Ok(if report.findings.iter().any(|f| f.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 

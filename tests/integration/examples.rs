@@ -118,14 +118,13 @@ fn built_in_rules_document_the_fixed_headings() {
 
 #[test]
 fn rule_schema_is_up_to_date() {
-    let out = crate::support::run(["schema"]);
-    let path = crate::support::root().join("schemas/rule.schema.json");
-    if std::env::var_os("UPDATE_SCHEMA").is_some() {
-        std::fs::write(&path, &out.stdout).unwrap();
+    for (kind, file) in [("rule", "schemas/rule.schema.json"), ("config", "schemas/config.schema.json")] {
+        let out = crate::support::run(["schema", kind]);
+        let path = crate::support::root().join(file);
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(&path, &out.stdout).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(checked_in == out.stdout, "{file} is stale: run `UPDATE_SCHEMA=1 cargo test rule_schema`");
     }
-    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        checked_in == out.stdout,
-        "schemas/rule.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test rule_schema`"
-    );
 }

@@ -3,6 +3,7 @@ mod bad_input;
 mod broken_rules;
 mod certificates;
 mod cli;
+mod config;
 mod examples;
 mod fixtures;
 mod mint;
