@@ -224,6 +224,12 @@ pub struct OutputArgs {
     /// `--format github` it defaults to `$GITHUB_STEP_SUMMARY`.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+    /// Report only findings this baseline file does not hold (matched by fingerprint, so moved lines stay known).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write today's findings to a baseline file (the report is produced as usual).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Fold a saved `probe --format json` report into the grade: its failures count as confirmed at runtime.
     #[arg(long, value_name = "FILE")]
     pub probe_report: Option<PathBuf>,

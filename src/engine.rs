@@ -80,6 +80,8 @@ pub struct ScanReport {
     pub grade: Option<crate::grade::Grade>,
     /// Findings silenced by `mcp-tls-audit: ignore[..]` comments, with their reasons.
     pub suppressed: Vec<Suppressed>,
+    /// What `--baseline` hid, when one was given.
+    pub baseline: Option<crate::baseline::Stats>,
 }
 
 /// A finding an inline comment silenced.

@@ -1,6 +1,7 @@
 //! mcp-tls-audit: finds TLS and mutual-TLS mistakes in MCP servers and clients.
 //!
 //! The binary is a thin wrapper around [`run`]; everything else is here so tests can drive it in process.
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod engine;
@@ -154,11 +155,21 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     }
     let (min_severity, min_confidence) = (Severity::from(args.rules.min_severity), args.rules.min_confidence.into());
     report.findings.retain(|f| f.severity >= min_severity && f.confidence >= min_confidence);
+    if let Some(path) = &args.output.write_baseline {
+        std::fs::write(path, baseline::render(&report.findings))
+            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    }
+    // The grade judges the project as it is; the baseline only decides what is new.
+    let graded = report.findings.clone();
+    if let Some(path) = &args.output.baseline {
+        let known = baseline::load(path).map_err(Error::Usage)?;
+        report.baseline = Some(baseline::apply(&mut report.findings, known));
+    }
     let (runtime, confirmed) = match &args.output.probe_report {
         Some(path) => probe_findings(path)?,
         None => (Vec::new(), Default::default()),
     };
-    report.grade = Some(grade::grade(&report.findings, &runtime, &confirmed));
+    report.grade = Some(grade::grade(&graded, &runtime, &confirmed));
     let out = &args.output;
     for m in &report.messages {
         let show = match m.level {

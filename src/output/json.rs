@@ -36,6 +36,9 @@ pub fn render(report: &ScanReport) -> String {
         "messages": messages,
     });
     let mut doc = doc;
+    if let Some(b) = &report.baseline {
+        doc["summary"]["baseline"] = serde_json::to_value(b).expect("stats serialise");
+    }
     if let Some(g) = &report.grade {
         doc["grade"] = serde_json::to_value(g).expect("grades serialise");
     }

@@ -89,10 +89,13 @@ pub fn render(report: &ScanReport, color: bool) -> String {
 fn summary(report: &ScanReport) -> String {
     let n = report.findings.len();
     let files = report.files_scanned;
-    let suppressed = match report.suppressed.len() {
+    let mut suppressed = match report.suppressed.len() {
         0 => String::new(),
         k => format!(" {k} suppressed by ignore comments."),
     };
+    if let Some(b) = &report.baseline {
+        suppressed.push_str(&format!(" Baseline: {} known (hidden), {} stale entries.", b.known, b.stale));
+    }
     if n == 0 {
         return format!("No findings in {files} file{}.{suppressed}\n", plural(files));
     }

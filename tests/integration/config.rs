@@ -79,3 +79,38 @@ fn broken_configs_stop_the_run_naming_the_file() {
         assert!(out.stderr.contains(".mcp-tls-audit.yaml") && out.stderr.contains(problem), "{text}: {}", out.stderr);
     }
 }
+
+#[test]
+fn a_baseline_hides_known_findings_even_when_they_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("client.ts");
+    std::fs::write(&src, CLIENT).unwrap();
+    let base = dir.path().join("baseline.json");
+    let scan = |extra: &[&str]| -> (Value, i32) {
+        let mut args = vec!["scan", src.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = run(args);
+        (serde_json::from_str(&out.stdout).unwrap(), out.code)
+    };
+    let (_, code) = scan(&["--write-baseline", base.to_str().unwrap()]);
+    assert_eq!(code, 1, "writing a baseline reports as usual");
+    let with_base = ["--baseline", base.to_str().unwrap()];
+    let (report, code) = scan(&with_base);
+    assert_eq!((report["findings"].as_array().unwrap().len(), code), (0, 0));
+    assert_eq!(report["summary"]["baseline"], serde_json::json!({"known": 1, "new": 0, "stale": 0}));
+    assert_eq!(report["grade"]["deductions"].as_array().unwrap().len(), 1, "the grade still sees it");
+    // Moved and re-indented: still known.
+    std::fs::write(&src, format!("\n\n// moved\n{}", CLIENT.replace("https.request", "    https.request"))).unwrap();
+    let (report, code) = scan(&with_base);
+    assert_eq!((report["findings"].as_array().unwrap().len(), code), (0, 0), "{report:#}");
+    // A new finding is reported; the old one removed makes its entry stale.
+    std::fs::write(&src, "import https from 'node:https';\nhttps.get({ host: 'b', rejectUnauthorized: false });\n")
+        .unwrap();
+    let (report, code) = scan(&with_base);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["baseline"], serde_json::json!({"known": 0, "new": 1, "stale": 1}));
+    std::fs::write(&base, "{\"version\": 9}").unwrap();
+    let out = run(["scan", src.to_str().unwrap(), "--baseline", base.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("baseline.json: not a version 1 baseline file"), "{}", out.stderr);
+}
