@@ -224,6 +224,15 @@ pub struct OutputArgs {
     /// `--format github` it defaults to `$GITHUB_STEP_SUMMARY`.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+    /// Also write the SARIF report to this file (besides `--format` on stdout or `-o`).
+    #[arg(long, value_name = "FILE")]
+    pub sarif_output: Option<PathBuf>,
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json_output: Option<PathBuf>,
+    /// The SARIF analysis category (`automationDetails.id`), for several scans of one repository.
+    #[arg(long, value_name = "NAME", default_value = "mcp-tls-audit")]
+    pub sarif_category: String,
     /// Report only findings this baseline file does not hold (matched by fingerprint, so moved lines stay known).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -191,12 +191,19 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
                 && io::stdout().is_terminal()
         }
     };
-    let text = output::render(out.format, &report, &rules, color);
+    let text = output::render(out.format, &report, &rules, color, &out.sarif_category);
     match &out.output {
         Some(path) => {
             std::fs::write(path, text).map_err(|source| Error::Io { path: path.display().to_string(), source })?
         }
         None => write_stdout(stdout, &text)?,
+    }
+    // Extra reports from the same run (CI wants annotations on stdout and SARIF and JSON files at once).
+    for (path, format) in [(&out.sarif_output, output::Format::Sarif), (&out.json_output, output::Format::Json)] {
+        if let Some(path) = path {
+            let text = output::render(format, &report, &rules, false, &out.sarif_category);
+            std::fs::write(path, text).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        }
     }
     let summary_file = out.summary.clone().or_else(|| {
         (out.format == output::Format::Github)

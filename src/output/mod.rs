@@ -21,12 +21,12 @@ pub enum Format {
     Github,
 }
 
-/// Renders a report.
-pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, color: bool) -> String {
+/// Renders a report; `category` names the SARIF analysis (`automationDetails.id` is `CATEGORY/`).
+pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, color: bool, category: &str) -> String {
     match format {
         Format::Text => text::render(report, color),
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report, rules, "mcp-tls-audit/"),
+        Format::Sarif => sarif::render(report, rules, &format!("{}/", category.trim_end_matches('/'))),
         Format::Github => github::annotations(&report.findings),
     }
 }

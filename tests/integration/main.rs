@@ -1,4 +1,5 @@
 //! Integration tests: rule fixtures and examples, the CLI end to end, bad input, broken rules.
+mod action;
 mod bad_input;
 mod broken_rules;
 mod certificates;
