@@ -35,6 +35,8 @@ pub struct ScanOptions {
     pub cert: CertOptions,
     /// Paths the configuration's `ignore` excludes.
     pub exclude: Option<ignore::gitignore::Gitignore>,
+    /// Draw a progress line on stderr (only when it is a terminal).
+    pub progress: bool,
 }
 
 /// The date certificates are judged against, and how early an expiry is reported.
@@ -220,7 +222,20 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
     }
     .min(files.len().max(1));
     let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let mut slots: Vec<(usize, FileOutcome)> = std::thread::scope(|s| {
+        // Set when the workers are joined, even by a panic, so the progress line never outlives them.
+        struct Stop<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let _stop = Stop(&stop);
+        if opts.progress {
+            s.spawn(|| progress(&finished, files.len(), &stop));
+        }
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 // Parsers recurse on nesting; a roomy stack keeps hostile input a message, not a crash.
@@ -234,6 +249,7 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
                         let mut outcome = FileOutcome::default();
                         analyse_file(rules, active, file, opts, &mut parser, &mut cursor, &mut outcome);
                         done.push((i, outcome));
+                        finished.fetch_add(1, Ordering::Relaxed);
                     }
                     done
                 })
@@ -244,6 +260,22 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
     });
     slots.sort_by_key(|(i, _)| *i);
     slots.into_iter().map(|(_, o)| o).collect()
+}
+
+/// Redraws `scanned N/M files` on stderr every 100 ms until every file is done, then clears the line.
+fn progress(finished: &AtomicUsize, total: usize, stop: &std::sync::atomic::AtomicBool) {
+    use std::io::Write;
+    let mut err = std::io::stderr();
+    loop {
+        let n = finished.load(Ordering::Relaxed);
+        if n >= total || stop.load(Ordering::Relaxed) {
+            let _ = write!(err, "\r\x1b[2K");
+            return;
+        }
+        let _ = write!(err, "\r\x1b[2Kscanned {n}/{total} files");
+        let _ = err.flush();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 fn analyse_file(

@@ -148,6 +148,7 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             min_days,
         },
         exclude: config.ignore.clone(),
+        progress: !args.output.quiet && io::stderr().is_terminal(),
     };
     let mut report = engine::scan(&rules, &args.paths, &opts);
     for f in &mut report.findings {

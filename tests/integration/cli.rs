@@ -218,3 +218,29 @@ fn test_code_findings_are_kept_with_lower_confidence() {
     assert_eq!(confidences("lower"), [c("lib.rs", 1, "high"), c("lib.rs", 4, "medium"), c("it.rs", 1, "medium")]);
     assert_eq!(confidences("keep"), [c("lib.rs", 1, "high"), c("lib.rs", 4, "high"), c("it.rs", 1, "high")]);
 }
+
+/// On a terminal the scan draws a progress line on stderr and clears it; elsewhere (every other test) it stays
+/// silent. `script` (util-linux) provides the terminal; the run must end, not wait on a locked stderr.
+#[test]
+fn progress_is_drawn_only_on_a_terminal() {
+    let bin = env!("CARGO_BIN_EXE_mcp-tls-audit");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("{bin} scan {DEMO} --format json -o /dev/null"), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) is installed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the scan did not end on a terminal");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert!(out.contains("scanned ") && out.ends_with("\r\x1b[2K"), "{out:?}");
+    let quiet = run(["scan", DEMO, "--format", "json"]);
+    assert!(!quiet.stderr.contains("scanned"), "{}", quiet.stderr);
+}
