@@ -72,7 +72,7 @@ pub struct ProbeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit with 1 when a failed check's rule is at or above this severity.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Low)]
     pub fail_on: SeverityArg,
 }
 
@@ -209,7 +209,7 @@ pub struct OutputArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit with 1 when a finding is at or above this severity (default low, or the config's `fail-on`).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
     /// When to colour text output (NO_COLOR is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
