@@ -63,21 +63,10 @@ pub fn apply(findings: &mut Vec<Finding>, mut known: BTreeMap<String, usize>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Confidence, Location, Position, Severity};
+    use crate::finding::Severity;
 
     fn f(fp: &str) -> Finding {
-        let p = Position { line: 1, column: 1 };
-        Finding {
-            rule: "r".into(),
-            severity: Severity::High,
-            confidence: Confidence::High,
-            message: String::new(),
-            help: String::new(),
-            location: Location { path: "a.ts".into(), rel_path: String::new(), start: p, end: p, bytes: 0..0 },
-            test_code: false,
-            certificate: None,
-            fingerprint: fp.into(),
-        }
+        Finding { fingerprint: fp.into(), ..Finding::for_test("r", Severity::High, "a.ts", 1) }
     }
 
     #[test]

@@ -152,6 +152,23 @@ pub fn fingerprint(rule: &str, path: &str, text: &str) -> String {
 }
 
 impl Finding {
+    /// A finding for unit tests: `rule` at `path:line`, high confidence, no message.
+    #[cfg(test)]
+    pub fn for_test(rule: &str, severity: Severity, path: &str, line: usize) -> Self {
+        let p = Position { line, column: 1 };
+        Finding {
+            rule: rule.into(),
+            severity,
+            confidence: Confidence::High,
+            message: String::new(),
+            help: String::new(),
+            location: Location { path: path.into(), rel_path: path.into(), start: p, end: p, bytes: 0..0 },
+            test_code: false,
+            certificate: None,
+            fingerprint: String::new(),
+        }
+    }
+
     /// The order reports use: path, position, rule.
     pub fn sort_key(&self) -> (&str, Position, &str) {
         (&self.location.path, self.location.start, &self.rule)

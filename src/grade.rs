@@ -178,21 +178,9 @@ impl Grade {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Location, Position};
 
     fn f(rule: &str, severity: Severity, confidence: Confidence, test_code: bool) -> Finding {
-        let p = Position { line: 1, column: 1 };
-        Finding {
-            rule: rule.into(),
-            severity,
-            confidence,
-            message: String::new(),
-            help: String::new(),
-            location: Location { path: "a.ts".into(), rel_path: "a.ts".into(), start: p, end: p, bytes: 0..0 },
-            test_code,
-            certificate: None,
-            fingerprint: String::new(),
-        }
+        Finding { confidence, test_code, ..Finding::for_test(rule, severity, "a.ts", 1) }
     }
 
     fn score(findings: &[Finding]) -> (u8, char) {

@@ -142,21 +142,12 @@ pub fn summary(report: &ScanReport, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Confidence, Location, Position};
 
     fn f(rule: &str, severity: Severity, line: usize, message: &str) -> Finding {
-        let p = Position { line, column: 3 };
-        Finding {
-            rule: rule.into(),
-            severity,
-            confidence: Confidence::High,
-            message: message.into(),
-            help: "fix: it".into(),
-            location: Location { path: "src/a,b:c.ts".into(), rel_path: String::new(), start: p, end: p, bytes: 0..0 },
-            test_code: false,
-            certificate: None,
-            fingerprint: String::new(),
-        }
+        let mut f = Finding::for_test(rule, severity, "src/a,b:c.ts", line);
+        f.location.start.column = 3;
+        f.location.end = f.location.start;
+        Finding { message: message.into(), help: "fix: it".into(), ..f }
     }
 
     #[test]

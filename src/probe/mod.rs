@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+use x509_parser::prelude::{FromDer, X509Certificate};
 
 const DAY: i64 = 86_400;
 
@@ -418,7 +418,7 @@ fn server_cert_checks(
     } else {
         (Status::Pass, None, format!("`{subject}` has {days_left} days left"))
     };
-    let (names, name_ok) = san_covers(&cert, host);
+    let (names, name_ok) = san_covers(&Identity::of(leaf).unwrap_or_default(), host);
     let name = if name_ok {
         (Status::Pass, format!("subjectAltName covers `{host}`"))
     } else {
@@ -441,36 +441,19 @@ fn server_cert_checks(
     ]
 }
 
-/// Whether a DNS (one-label wildcards too) or IP subjectAltName covers `host`; also returns the names.
-fn san_covers(cert: &X509Certificate<'_>, host: &str) -> (Vec<String>, bool) {
+/// Whether a DNS (one-label wildcards too) or IP subjectAltName of `id` covers `host`; also returns the names.
+fn san_covers(id: &Identity, host: &str) -> (Vec<String>, bool) {
     let ip: Option<std::net::IpAddr> = host.parse().ok();
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let mut names = Vec::new();
-    let mut ok = false;
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for n in &san.value.general_names {
-            match n {
-                GeneralName::DNSName(d) => {
-                    let d = d.trim_end_matches('.').to_ascii_lowercase();
-                    let wildcard = d.strip_prefix("*.").is_some_and(|rest| {
-                        host.split_once('.').is_some_and(|(label, tail)| !label.is_empty() && tail == rest)
-                    });
-                    ok |= ip.is_none() && (d == host || wildcard);
-                    names.push(format!("DNS:{d}"));
-                }
-                GeneralName::IPAddress(b) => {
-                    let addr: Option<std::net::IpAddr> = match b.len() {
-                        4 => Some(<[u8; 4]>::try_from(*b).expect("4 bytes").into()),
-                        16 => Some(<[u8; 16]>::try_from(*b).expect("16 bytes").into()),
-                        _ => None,
-                    };
-                    ok |= addr.is_some() && addr == ip;
-                    names.push(addr.map_or_else(|| "IP:?".into(), |a| format!("IP:{a}")));
-                }
-                _ => {}
-            }
-        }
-    }
+    let dns = id.dns.iter().map(|d| d.trim_end_matches('.').to_ascii_lowercase());
+    let dns_ok = |d: &str| {
+        let wildcard = d
+            .strip_prefix("*.")
+            .is_some_and(|rest| host.split_once('.').is_some_and(|(label, tail)| !label.is_empty() && tail == rest));
+        ip.is_none() && (d == host || wildcard)
+    };
+    let ok = dns.clone().any(|d| dns_ok(&d)) || id.ips.iter().any(|a| Some(*a) == ip);
+    let names = dns.map(|d| format!("DNS:{d}")).chain(id.ips.iter().map(|a| format!("IP:{a}"))).collect();
     (names, ok)
 }
 
