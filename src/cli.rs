@@ -142,6 +142,9 @@ pub struct InputArgs {
     /// Worker threads (0: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Parse every JS/TS and Rust file, even one that holds no rule's trigger word (slower; same findings).
+    #[arg(long)]
+    pub no_prefilter: bool,
 }
 
 /// Which rules run.

@@ -74,8 +74,10 @@ pub struct ScanReport {
     pub findings: Vec<Finding>,
     /// Warnings and notes about files.
     pub messages: Vec<Message>,
-    /// Files parsed and checked.
+    /// Files read and checked.
     pub files_scanned: usize,
+    /// Files whose syntax tree was built: JS/TS and Rust files that hold a rule's trigger word.
+    pub files_parsed: usize,
     /// The text of each file with findings, for snippets.
     pub sources: BTreeMap<String, Arc<str>>,
     /// The grade, once the caller has computed it (see [`crate::grade`]).
@@ -111,6 +113,7 @@ struct FileOutcome {
     messages: Vec<Message>,
     source: Option<Arc<str>>,
     scanned: bool,
+    parsed: bool,
     /// Ignore comments, and the file they are in (for messages about them).
     directives: Vec<crate::suppress::Directive>,
     path: PathBuf,
@@ -178,6 +181,7 @@ fn collect(rules: &RuleSet, active: &[usize], outcomes: Vec<FileOutcome>, report
     for o in outcomes {
         report.messages.extend(o.messages);
         report.files_scanned += usize::from(o.scanned);
+        report.files_parsed += usize::from(o.parsed);
         let mut any = false;
         let mut used: HashSet<(usize, &str)> = HashSet::new();
         for p in o.pending {
@@ -393,12 +397,18 @@ fn analyse_js(
     out: &mut FileOutcome,
 ) {
     let path = &file.path;
+    if !rules.js_may_match(src) {
+        // No rule can match here (see `rule::trigger`): skip the parse, the costly part.
+        out.scanned = true;
+        return;
+    }
     parser.set_language(language).expect("bundled grammars are compatible");
     let Some(tree) = parser.parse(src, None) else {
         out.messages.push(Message::new(Level::Warning, path, "the parser gave up; skipped"));
         return;
     };
     out.scanned = true;
+    out.parsed = true;
     if tree.root_node().has_error() {
         let line = first_error_line(tree.root_node());
         out.messages.push(Message::new(
@@ -450,6 +460,7 @@ fn analyse_rust(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &str,
         }
     };
     out.scanned = true;
+    out.parsed = true;
     if let Some(note) = parsed.fallback {
         out.messages.push(Message::new(Level::Warning, path, note));
     }

@@ -104,7 +104,10 @@ fn write_stdout(stdout: &mut dyn Write, text: &str) -> Result<(), Error> {
 }
 
 fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32, Error> {
-    let rules = RuleSet::load(&args.rules.dirs)?;
+    let mut rules = RuleSet::load(&args.rules.dirs)?;
+    if args.input.no_prefilter {
+        rules.disable_prefilter();
+    }
     for id in &args.rules.select {
         if rules.get(id).is_none() {
             return Err(Error::Usage(format!("--select: unknown rule `{id}`; `mcp-tls-audit rules` lists them")));

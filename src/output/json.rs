@@ -22,6 +22,7 @@ pub fn render(report: &ScanReport) -> String {
         "findings": report.findings,
         "summary": {
             "files_scanned": report.files_scanned,
+            "files_parsed": report.files_parsed,
             "findings": report.findings.len(),
             "suppressed": report.suppressed.len(),
             "by_severity": {

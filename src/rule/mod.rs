@@ -2,6 +2,7 @@
 pub mod matcher;
 pub mod model;
 pub mod rust;
+mod trigger;
 
 use crate::lang::Grammar;
 use matcher::{CMatcher, QueryHits};
@@ -55,7 +56,10 @@ pub struct RuleSet {
     leaf_count: usize,
     grammars: Vec<GrammarQueries>,
     /// Words at least one of which a Rust file must contain for any Rust rule to match in it.
-    rust_triggers: aho_corasick::AhoCorasick,
+    rust_triggers: Option<aho_corasick::AhoCorasick>,
+    /// Words at least one of which a JS/TS file must contain for any JS/TS rule to match in it (see
+    /// [`trigger`]); `None` when some rule's words are unknown, and every file is parsed.
+    js_triggers: Option<aho_corasick::AhoCorasick>,
 }
 
 impl RuleSet {
@@ -85,6 +89,9 @@ impl RuleSet {
     pub fn from_sources(files: Vec<(String, String)>) -> Result<Self, RuleError> {
         let mut leaves: Vec<(String, Vec<model::LanguageName>)> = Vec::new();
         let mut rules = Vec::new();
+        // The trigger words of every JS/TS matcher, `absent` conditions included: a file that holds none is
+        // neither a candidate nor evidence of absence.
+        let mut js_words: Option<Vec<String>> = Some(Vec::new());
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (origin, text) in files {
             let fail = |message: String| RuleError { file: origin.clone(), message };
@@ -100,6 +107,9 @@ impl RuleSet {
             let (root, absents) = match &meta.matcher {
                 Some(m) => {
                     let (root, absents) = split_absents(m, meta.scope).map_err(fail)?;
+                    for m in std::iter::once(&root).chain(&absents) {
+                        js_words = js_words.zip(trigger::words(m)).map(|(all, w)| [all, w].concat());
+                    }
                     let mut compile = |m: &Matcher| compile(m, &meta.languages, &mut leaves);
                     let root = compile(&root).map_err(fail)?;
                     let absents = absents.iter().map(compile).collect::<Result<Vec<_>, _>>().map_err(fail)?;
@@ -135,15 +145,30 @@ impl RuleSet {
             root.triggers(&mut words);
             absents.iter().for_each(|a| a.triggers(&mut words));
         }
-        words.sort();
-        words.dedup();
-        let rust_triggers = aho_corasick::AhoCorasick::new(&words).expect("trigger words build an automaton");
-        Ok(Self { rules, leaf_count: leaves.len(), grammars, rust_triggers })
+        let automaton = |mut words: Vec<String>| {
+            words.sort();
+            words.dedup();
+            aho_corasick::AhoCorasick::new(&words).expect("trigger words build an automaton")
+        };
+        let rust_triggers = Some(automaton(words));
+        let js_triggers = js_words.map(automaton);
+        Ok(Self { rules, leaf_count: leaves.len(), grammars, rust_triggers, js_triggers })
     }
 
     /// Whether a Rust file can match any Rust rule at all: files without a trigger word are not parsed.
     pub fn rust_may_match(&self, src: &str) -> bool {
-        self.rust_triggers.is_match(src)
+        self.rust_triggers.as_ref().is_none_or(|t| t.is_match(src))
+    }
+
+    /// Whether a JS/TS file can match any JS/TS rule at all: files without a trigger word are not parsed.
+    pub fn js_may_match(&self, src: &str) -> bool {
+        self.js_triggers.as_ref().is_none_or(|t| t.is_match(src))
+    }
+
+    /// Parses every file, trigger words or not (`--no-prefilter`): for checking that the prefilter loses nothing.
+    pub fn disable_prefilter(&mut self) {
+        self.rust_triggers = None;
+        self.js_triggers = None;
     }
 
     /// The rule with this id.

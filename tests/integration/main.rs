@@ -8,6 +8,7 @@ mod config;
 mod examples;
 mod fixtures;
 mod mint;
+mod prefilter;
 mod probe;
 mod support;
 mod suppressions;

@@ -16,6 +16,12 @@ struct Sink {
 
 const GOT: &[(&str, &str)] = &[("cert", "certificate"), ("ca", "certificateAuthority")];
 
+/// Every way an option key is written: Node's name, then the names some APIs use for it (got's `certificate`).
+pub fn spellings(key: &str) -> impl Iterator<Item = &str> {
+    let aliases = SINKS.iter().flat_map(|s| s.aliases).filter(move |(node, _)| *node == key).map(|(_, alias)| *alias);
+    std::iter::once(key).chain(aliases)
+}
+
 const SINKS: &[Sink] = &[
     Sink {
         names: &[

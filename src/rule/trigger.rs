@@ -1,0 +1,370 @@
+//! Trigger words of JS/TS matchers: literals one of which a file must contain for the matcher to match there.
+//!
+//! They are derived from the rule itself (property names, option keys, query predicates and their regular
+//! expressions), so no rule declares them by hand and none can forget one. A matcher whose words cannot be
+//! derived has none, and then every file is parsed. The engine skips the parse, the costly part, of every file
+//! that holds no trigger word of any rule.
+use super::model::{KeyCondition, KeyWord, Matcher};
+use regex_syntax::hir::{Hir, HirKind};
+
+/// At most this many words come out of one regular expression's alternatives; beyond it, none do.
+const MAX_WORDS: usize = 64;
+
+/// The words one of which must occur in a file for `m` to match a node in it; `None` when no such set is known.
+pub fn words(m: &Matcher) -> Option<Vec<String>> {
+    match m {
+        Matcher::Query(q) => query_words(q),
+        // Every entry must match: any entry's words will do; take the most selective.
+        Matcher::All(v) => best(v.iter().filter_map(words)),
+        Matcher::Any(v) => union(v.iter().map(words)),
+        // The descendant or ancestor that matches is in the file too.
+        Matcher::Has(m) | Matcher::Inside(m) => words(m),
+        Matcher::Property(names) => Some(names.names().to_vec()),
+        Matcher::TlsContext(c) => best(
+            c.options
+                .iter()
+                .filter(|(_, cond)| requires_key(**cond))
+                .map(|(key, _)| crate::lang::js::api::spellings(key).map(str::to_string).collect()),
+        ),
+        Matcher::Not(_) | Matcher::Absent(_) | Matcher::Value(_) | Matcher::TlsRole(_) | Matcher::Predicate(_) => None,
+    }
+}
+
+/// Whether an option condition holds only when the key is written in the options.
+fn requires_key(cond: KeyCondition) -> bool {
+    match cond {
+        KeyCondition::Bool(_) | KeyCondition::Word(KeyWord::Present | KeyWord::FromFile) => true,
+        KeyCondition::Word(KeyWord::Absent | KeyWord::NotTrue) => false,
+    }
+}
+
+/// The most selective set: the one whose shortest word is longest, then the smallest.
+fn best(sets: impl Iterator<Item = Vec<String>>) -> Option<Vec<String>> {
+    let shortest = |s: &Vec<String>| s.iter().map(String::len).min().unwrap_or(0);
+    sets.filter(|s| !s.is_empty()).max_by(|a, b| shortest(a).cmp(&shortest(b)).then(b.len().cmp(&a.len())))
+}
+
+/// One of several alternatives matches: every alternative needs words of its own.
+fn union(sets: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
+    let mut all: Vec<String> = sets.collect::<Option<Vec<_>>>()?.concat();
+    all.sort();
+    all.dedup();
+    (!all.is_empty()).then_some(all)
+}
+
+/// A token of a tree-sitter query.
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Open(char),
+    Close,
+    Capture(String),
+    Str(String),
+    /// A node name, field name, predicate name or anonymous `_`.
+    Word(String),
+    /// `?`, `*` or `+` after a pattern.
+    Quantifier,
+}
+
+/// A query matches when one of its top-level patterns does: each pattern needs words of its own.
+fn query_words(q: &str) -> Option<Vec<String>> {
+    let tokens = tokenize(q)?;
+    let mut patterns = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            Token::Open(_) => {
+                let end = closing(&tokens, i)?;
+                patterns.push(&tokens[i..=end]);
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    union(patterns.into_iter().map(pattern_words))
+}
+
+/// Words from the predicates directly inside a pattern's outer group, which must all hold for it to match.
+fn pattern_words(pattern: &[Token]) -> Option<Vec<String>> {
+    if pattern.contains(&Token::Quantifier) {
+        // A quantified capture may be missing, and then its predicates do not constrain anything.
+        return None;
+    }
+    let mut sets = Vec::new();
+    let mut i = 1;
+    while i < pattern.len() - 1 {
+        let end = match pattern[i] {
+            Token::Open(_) => closing(pattern, i)?,
+            _ => i,
+        };
+        if let Some(words) = predicate_words(&pattern[i..=end], pattern) {
+            sets.push(words);
+        }
+        i = end + 1;
+    }
+    best(sets.into_iter())
+}
+
+/// `(#eq? @c "x")`, `(#any-of? @c "x" "y")` and `(#match? @c "re")` on a capture the pattern always binds.
+fn predicate_words(group: &[Token], pattern: &[Token]) -> Option<Vec<String>> {
+    let [Token::Open('('), Token::Word(name), Token::Capture(capture), args @ .., Token::Close] = group else {
+        return None;
+    };
+    let strings: Vec<&str> =
+        args.iter().map(|a| if let Token::Str(s) = a { Some(s.as_str()) } else { None }).collect::<Option<_>>()?;
+    if strings.is_empty() || !binds(&pattern[1..pattern.len() - 1], capture) {
+        return None;
+    }
+    match (name.as_str(), strings.as_slice()) {
+        ("#eq?", [s]) => Some(vec![s.to_string()]),
+        ("#any-of?", _) => Some(strings.iter().map(|s| s.to_string()).collect()),
+        ("#match?", [re]) => regex_words(re),
+        _ => None,
+    }
+}
+
+/// Whether every match of this token sequence binds `capture`: somewhere outside alternations, or in every
+/// branch of an alternation. Predicates name captures but bind none.
+fn binds(seq: &[Token], capture: &str) -> bool {
+    let mut i = 0;
+    while i < seq.len() {
+        match &seq[i] {
+            Token::Capture(c) if c == capture => return true,
+            Token::Open(kind) => {
+                let Some(end) = closing(seq, i) else { return false };
+                let inner = &seq[i + 1..end];
+                let predicate = matches!(inner.first(), Some(Token::Word(w)) if w.starts_with('#'));
+                let bound = if predicate {
+                    false
+                } else if *kind == '[' {
+                    branches(inner).iter().all(|b| binds(b, capture))
+                } else {
+                    binds(inner, capture)
+                };
+                if bound {
+                    return true;
+                }
+                i = end + 1;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The branches of an alternation: each group or word, with the captures that follow it.
+fn branches(inner: &[Token]) -> Vec<&[Token]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < inner.len() {
+        let end = match inner[i] {
+            Token::Open(_) => closing(inner, i).unwrap_or(inner.len() - 1),
+            _ => i,
+        };
+        let mut stop = end + 1;
+        while matches!(inner.get(stop), Some(Token::Capture(_))) {
+            stop += 1;
+        }
+        out.push(&inner[i..stop]);
+        i = stop;
+    }
+    out
+}
+
+/// The index of the token closing the group opened at `open`.
+fn closing(tokens: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(open) {
+        match t {
+            Token::Open(_) => depth += 1,
+            Token::Close => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn tokenize(q: &str) -> Option<Vec<Token>> {
+    let mut out = Vec::new();
+    let mut chars = q.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' | '[' => out.push(Token::Open(c)),
+            ')' | ']' => out.push(Token::Close),
+            '?' | '*' | '+' => out.push(Token::Quantifier),
+            ';' => {
+                // A comment, to the end of the line.
+                while chars.next_if(|c| *c != '\n').is_some() {}
+            }
+            '"' => {
+                let mut s = String::new();
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            'n' => s.push('\n'),
+                            't' => s.push('\t'),
+                            other => s.push(other),
+                        },
+                        other => s.push(other),
+                    }
+                }
+                out.push(Token::Str(s));
+            }
+            c if c.is_whitespace() => {}
+            _ => {
+                let mut word = String::from(c);
+                while let Some(n) = chars.next_if(|n| !n.is_whitespace() && !"()[]\";".contains(*n)) {
+                    word.push(n);
+                }
+                // `#eq?` is a name; a `?` after a group or node name is a quantifier.
+                let quantified = !word.starts_with('#') && word.len() > 1 && word.ends_with(['?', '*', '+']);
+                if quantified {
+                    word.pop();
+                }
+                out.push(match word.strip_prefix('@') {
+                    Some(name) => Token::Capture(name.to_string()),
+                    None => Token::Word(word),
+                });
+                if quantified {
+                    out.push(Token::Quantifier);
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Literals one of which every match of the regular expression contains.
+fn regex_words(re: &str) -> Option<Vec<String>> {
+    let hir = regex_syntax::Parser::new().parse(re).ok()?;
+    required(&hir)
+}
+
+fn required(hir: &Hir) -> Option<Vec<String>> {
+    match hir.kind() {
+        HirKind::Capture(c) => required(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
+        HirKind::Alternation(v) => union(v.iter().map(required)).filter(|w| w.len() <= MAX_WORDS),
+        HirKind::Concat(v) => {
+            // Runs of children that match exact strings join into longer words (`(http|ws)://`).
+            let mut sets = Vec::new();
+            let mut run: Option<Vec<String>> = None;
+            for child in v {
+                match (exact(child), run.take()) {
+                    (Some(e), Some(r)) => run = product(&r, &e),
+                    (Some(e), None) => run = Some(e),
+                    (None, r) => {
+                        sets.extend(r);
+                        sets.extend(required(child));
+                    }
+                }
+            }
+            sets.extend(run);
+            best(sets.into_iter())
+        }
+        _ => exact(hir),
+    }
+}
+
+/// The strings the expression matches, when they are few and known.
+fn exact(hir: &Hir) -> Option<Vec<String>> {
+    match hir.kind() {
+        HirKind::Literal(l) => Some(vec![String::from_utf8(l.0.to_vec()).ok()?]),
+        HirKind::Capture(c) => exact(&c.sub),
+        HirKind::Alternation(v) => union(v.iter().map(exact)).filter(|w| w.len() <= MAX_WORDS),
+        HirKind::Concat(v) => v.iter().try_fold(vec![String::new()], |acc, h| product(&acc, &exact(h)?)),
+        _ => None,
+    }
+}
+
+fn product(a: &[String], b: &[String]) -> Option<Vec<String>> {
+    if a.len() * b.len() > MAX_WORDS {
+        return None;
+    }
+    Some(a.iter().flat_map(|x| b.iter().map(move |y| format!("{x}{y}"))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(q: &str) -> Option<Vec<String>> {
+        words(&Matcher::Query(q.to_string()))
+    }
+
+    #[test]
+    fn query_predicates_give_their_literals() {
+        let q = r#"((call_expression function: (member_expression property: (property_identifier) @p)) @match
+                     (#any-of? @p "setSecureContext" "addContext"))"#;
+        assert_eq!(query(q).unwrap(), ["addContext", "setSecureContext"]);
+        assert_eq!(query(r#"((string) @match (#eq? @match "x-y"))"#).unwrap(), ["x-y"]);
+    }
+
+    #[test]
+    fn patterns_without_a_usable_predicate_give_none() {
+        assert_eq!(query("[(call_expression) (new_expression)] @match"), None);
+        // One pattern of two has no predicate: either may match, so nothing is required.
+        assert_eq!(query(r#"((identifier) @match (#eq? @match "a")) ((string) @match)"#), None);
+        assert_eq!(query(r#"((identifier) @m (#not-eq? @m "a"))"#), None);
+        assert_eq!(query(r#"((identifier) @m (#eq? @m @n))"#), None);
+    }
+
+    #[test]
+    fn predicates_on_captures_that_may_be_missing_give_none() {
+        // Quantified: the capture may match nothing, and the predicate then holds.
+        assert_eq!(query(r#"((call_expression (identifier)? @f) @match (#eq? @f "connect"))"#), None);
+        // Bound in one branch of an alternation only.
+        assert_eq!(query(r#"([(identifier) @f (string)] @match (#eq? @f "connect"))"#), None);
+        // Bound in every branch.
+        let q = r#"((call_expression function: [(identifier) @f (member_expression property: (property_identifier) @f)]) @match
+                    (#eq? @f "connect"))"#;
+        assert_eq!(query(q).unwrap(), ["connect"]);
+    }
+
+    #[test]
+    fn regular_expressions_give_required_literals() {
+        assert_eq!(regex_words("^.(http|ws)://").unwrap(), ["http://", "ws://"]);
+        assert_eq!(regex_words("PRIVATE KEY-----").unwrap(), ["PRIVATE KEY-----"]);
+        assert_eq!(regex_words(r"^.--tls-(min-v1\.[01]|max-v1\.[01]).$").unwrap(), ["max-v1.", "min-v1."]);
+        assert_eq!(
+            regex_words("(StreamableHTTP|SSE)ClientTransport$").unwrap(),
+            ["SSEClientTransport", "StreamableHTTPClientTransport"]
+        );
+        assert_eq!(regex_words("(?i)secret"), None);
+        assert_eq!(regex_words("a*"), None);
+        assert_eq!(regex_words("x|.*"), None);
+    }
+
+    #[test]
+    fn combinators_pick_sound_sets() {
+        let prop = |n: &str| Matcher::Property(super::super::model::OneOrMany::One(n.into()));
+        let all = Matcher::All(vec![Matcher::Query("(pair) @match".into()), prop("rejectUnauthorized")]);
+        assert_eq!(words(&all).unwrap(), ["rejectUnauthorized"]);
+        assert_eq!(words(&Matcher::Any(vec![prop("a"), prop("b")])).unwrap(), ["a", "b"]);
+        assert_eq!(words(&Matcher::Any(vec![prop("a"), Matcher::Query("(pair) @match".into())])), None);
+        assert_eq!(words(&Matcher::Not(Box::new(prop("a")))), None);
+    }
+
+    #[test]
+    fn every_builtin_rule_has_trigger_words() {
+        // A rule without words would make every JS/TS file parse again: keep the prefilter on for built-ins.
+        let rules = crate::rule::RuleSet::load(&[] as &[&str]).unwrap();
+        for rule in &rules.rules {
+            let Some(m) = &rule.meta.matcher else { continue };
+            let (root, absents) = super::super::split_absents(m, rule.meta.scope).unwrap();
+            for m in std::iter::once(&root).chain(&absents) {
+                let w = words(m);
+                eprintln!("{}: {w:?}", rule.meta.id);
+                assert!(w.is_some_and(|w| w.iter().all(|w| w.len() >= 3)), "{}: no trigger words", rule.meta.id);
+            }
+        }
+        assert!(rules.js_triggers.is_some());
+    }
+}
