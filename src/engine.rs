@@ -119,6 +119,10 @@ struct FileOutcome {
     path: PathBuf,
 }
 
+/// Syntax-tree depth below which queries find nothing. Query cursors slow down superlinearly with depth (a
+/// call nested 40,000 deep takes seconds); ordinary code, even minified, stays far above this limit.
+const MAX_QUERY_DEPTH: u32 = 1_000;
+
 /// Scans each root as a project of its own.
 pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanReport {
     let active = active_rules(rules, opts.select.as_deref());
@@ -305,6 +309,11 @@ fn analyse_file(
                 ),
             );
         }
+        // Replaced by a FIFO or device since the walk: never open it.
+        Ok(m) if !m.is_file() => {
+            let kind = crate::walk::kind(m.file_type());
+            return note(out, Level::Warning, format!("not a regular file ({kind}); skipped"));
+        }
         Ok(_) => {}
         Err(e) => return note(out, Level::Warning, format!("cannot read: {e}")),
     }
@@ -417,6 +426,15 @@ fn analyse_js(
             format!("syntax error near line {line}; scanned what the parser recovered"),
         ));
     }
+    let too_deep = deeper_than(tree.root_node(), MAX_QUERY_DEPTH);
+    if too_deep {
+        out.messages.push(Message::new(
+            Level::Warning,
+            path,
+            format!("nests over {MAX_QUERY_DEPTH} levels deep; scanned down to that depth only"),
+        ));
+    }
+    cursor.set_max_start_depth(too_deep.then_some(MAX_QUERY_DEPTH));
     let hits = rules.query_hits(file.grammar, &tree, src, cursor);
     let js = JsFile::new(src, &tree);
     let cx = Cx { file: &js, hits: &hits };
@@ -441,6 +459,27 @@ fn analyse_js(
             {
                 out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at.byte_range(), Section::Js) });
             }
+        }
+    }
+}
+
+/// Whether any node lies more than `limit` levels below `root` (iterative: the tree may be deeper than the stack).
+fn deeper_than(root: Node, limit: u32) -> bool {
+    let mut cursor = root.walk();
+    let mut depth = 0;
+    loop {
+        if cursor.goto_first_child() {
+            depth += 1;
+            if depth > limit {
+                return true;
+            }
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return false;
+            }
+            depth -= 1;
         }
     }
 }

@@ -141,10 +141,14 @@ fn classify(root: &Path, e: &ignore::DirEntry, opts: &WalkOptions) -> Option<Res
         };
     }
     let ft = e.file_type()?;
-    if !ft.is_file() {
+    if ft.is_dir() {
         return None;
     }
     let grammar = grammar?;
+    if !ft.is_file() {
+        // Reading a FIFO blocks and a device can be endless: never open them.
+        return Some(Err(Message::new(Level::Warning, path, format!("not a regular file ({}); skipped", kind(ft)))));
+    }
     if !opts.include_vendored && is_minified_name(path) {
         return Some(Err(Message::new(Level::Note, path, "minified file skipped (use --include-vendored)")));
     }
@@ -155,6 +159,24 @@ fn classify(root: &Path, e: &ignore::DirEntry, opts: &WalkOptions) -> Option<Res
         .unwrap_or_else(|| Path::new(path.file_name().unwrap_or(path.as_os_str())));
     let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
     Some(Ok(SourceFile { path: path.to_path_buf(), rel, grammar }))
+}
+
+/// What a non-regular file is, for messages.
+pub fn kind(ft: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "FIFO";
+        } else if ft.is_char_device() {
+            return "character device";
+        } else if ft.is_block_device() {
+            return "block device";
+        } else if ft.is_socket() {
+            return "socket";
+        }
+    }
+    if ft.is_symlink() { "symbolic link" } else { "special file" }
 }
 
 fn walk_error(root: &Path, err: &ignore::Error) -> Message {

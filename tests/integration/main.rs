@@ -1,5 +1,6 @@
 //! Integration tests: rule fixtures and examples, the CLI end to end, bad input, broken rules.
 mod action;
+mod adversarial;
 mod bad_input;
 mod broken_rules;
 mod certificates;
