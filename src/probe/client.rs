@@ -84,6 +84,8 @@ pub struct Attempt {
     pub answer: Option<Result<Response, ReadError>>,
     /// The time limit ran out: nothing can be concluded.
     pub timed_out: bool,
+    /// The time limit.
+    pub limit: std::time::Duration,
 }
 
 impl Attempt {
@@ -119,7 +121,7 @@ impl Attempt {
     pub fn describe(&self) -> String {
         if self.timed_out {
             return match &self.handshake {
-                Ok(v) => format!("{v} handshake completed, then no answer in time"),
+                Ok(v) => format!("{v} handshake completed, then no answer within {:?}", self.limit),
                 Err(e) => e.clone(),
             };
         }
@@ -130,7 +132,12 @@ impl Attempt {
         match &self.answer {
             Some(Ok(r)) => {
                 let kind = if r.is_sse() { "SSE" } else { "body" };
-                format!("{version} handshake completed, then HTTP {} ({kind} of {} bytes)", r.status, r.body.len())
+                let what = match r.header("location") {
+                    Some(to) if (300..400).contains(&r.status) => format!(": a redirect to {to}, not followed"),
+                    _ if r.truncated => format!(" ({kind} over {} MiB; stopped reading)", http::MAX_BODY >> 20),
+                    _ => format!(" ({kind} of {} bytes)", r.body.len()),
+                };
+                format!("{version} handshake completed, then HTTP {}{what}", r.status)
             }
             Some(Err(ReadError::Garbage(e))) => {
                 format!("{version} handshake completed, then an unreadable answer: {e}")
@@ -230,6 +237,7 @@ pub async fn attempt(target: &Target, key: Option<Arc<CertifiedKey>>, request: M
         chain: Vec::new(),
         answer: None,
         timed_out: false,
+        limit: target.timeout,
     };
     let deadline = tokio::time::Instant::now() + target.timeout;
     let handshake = async {

@@ -4,7 +4,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Bodies (and SSE streams) are read up to this size.
-const MAX_BODY: usize = 1 << 20;
+pub const MAX_BODY: usize = 1 << 20;
 const MAX_HEAD: usize = 64 * 1024;
 
 /// An HTTP response.
@@ -16,6 +16,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body, de-chunked.
     pub body: Vec<u8>,
+    /// The body went on past [`MAX_BODY`] and was not read to its end.
+    pub truncated: bool,
 }
 
 impl Response {
@@ -92,30 +94,40 @@ async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response,
         .iter()
         .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).trim().to_string()))
         .collect();
-    let mut out = Response { status, headers, body: buf[head_len..].to_vec() };
+    let mut out = Response { status, headers, body: Vec::new(), truncated: false };
     let length = out.header("content-length").and_then(|v| v.parse::<usize>().ok());
     let chunked = out.header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     let sse = out.is_sse();
-    // Read until the body is complete, the peer closes, or (SSE) a JSON-RPC response has arrived.
+    // Bytes as they came off the wire, decoded into `out.body` as they complete; each byte is looked at once,
+    // so a stream that never ends costs time linear in what was read.
+    let mut raw = buf[head_len..].to_vec();
+    let mut last_chunk = false;
+    let mut events_seen = 0;
     loop {
+        if chunked {
+            last_chunk |= take_chunks(&mut raw, &mut out.body);
+        } else {
+            out.body.append(&mut raw);
+        }
         let done = match (length, chunked) {
             (Some(n), false) => out.body.len() >= n,
-            (_, true) => dechunk(&out.body).is_some_and(|(_, complete)| complete),
+            (_, true) => last_chunk,
             (None, false) => false,
         };
-        let sse_done = sse && jsonrpc(&body_text(&out, chunked)).is_some();
-        if done || sse_done || out.body.len() > MAX_BODY {
+        // SSE: stop at the first JSON-RPC response among the events completed since the last look.
+        if done || (sse && new_events_answer(&out.body, &mut events_seen)) {
+            break;
+        }
+        if out.body.len() + raw.len() > MAX_BODY {
+            out.truncated = true;
             break;
         }
         match stream.read(&mut chunk).await {
             Ok(0) => break,
-            Ok(n) => out.body.extend_from_slice(&chunk[..n]),
+            Ok(n) => raw.extend_from_slice(&chunk[..n]),
             // A close without close_notify after a complete answer is common; keep what arrived.
             Err(_) => break,
         }
-    }
-    if chunked {
-        out.body = dechunk(&out.body).map(|(b, _)| b).unwrap_or_default();
     }
     if let Some(n) = length {
         out.body.truncate(n);
@@ -123,30 +135,43 @@ async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response,
     Ok(out)
 }
 
-fn body_text(r: &Response, chunked: bool) -> String {
-    let body = if chunked { dechunk(&r.body).map(|(b, _)| b).unwrap_or_default() } else { r.body.clone() };
-    String::from_utf8_lossy(&body).into_owned()
+/// Moves every complete chunk at the front of `raw` into `body`; true once the last (empty) chunk arrived.
+fn take_chunks(raw: &mut Vec<u8>, body: &mut Vec<u8>) -> bool {
+    let mut at = 0;
+    let last = loop {
+        let Some(eol) = memchr::memmem::find(&raw[at..], b"\r\n") else { break false };
+        let size = std::str::from_utf8(&raw[at..at + eol])
+            .ok()
+            .and_then(|line| usize::from_str_radix(line.split(';').next()?.trim(), 16).ok());
+        let Some(size) = size else { break false };
+        if size == 0 {
+            break true;
+        }
+        let start = at + eol + 2;
+        match start.checked_add(size) {
+            Some(end) if raw.len() >= end + 2 => {
+                body.extend_from_slice(&raw[start..end]);
+                at = end + 2;
+            }
+            _ => break false,
+        }
+    };
+    raw.drain(..at);
+    last
 }
 
-/// Decodes as much of a chunked body as has arrived: (data, whether the last chunk was seen).
-fn dechunk(raw: &[u8]) -> Option<(Vec<u8>, bool)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    loop {
-        let line_end = raw[at..].windows(2).position(|w| w == b"\r\n")? + at;
-        let size_text = std::str::from_utf8(&raw[at..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        if size == 0 {
-            return Some((out, true));
-        }
-        let start = line_end + 2;
-        if raw.len() < start + size + 2 {
-            out.extend_from_slice(&raw[start..raw.len().min(start + size)]);
-            return Some((out, false));
-        }
-        out.extend_from_slice(&raw[start..start + size]);
-        at = start + size + 2;
-    }
+/// Whether an SSE event completed after byte `seen` of `body` is a JSON-RPC response; moves `seen` past the
+/// complete events.
+fn new_events_answer(body: &[u8], seen: &mut usize) -> bool {
+    let rest = &body[*seen..];
+    let end = [&b"\n\n"[..], b"\r\n\r\n"]
+        .iter()
+        .filter_map(|sep| memchr::memmem::rfind(rest, sep).map(|i| i + sep.len()))
+        .max();
+    let Some(end) = end else { return false };
+    let found = jsonrpc(&String::from_utf8_lossy(&rest[..end])).is_some();
+    *seen += end;
+    found
 }
 
 /// The JSON-RPC response in a body: the body itself, or the first SSE event whose data is a response.

@@ -8,6 +8,7 @@ mod cli;
 mod config;
 mod examples;
 mod fixtures;
+mod hostile;
 mod mint;
 mod prefilter;
 mod probe;

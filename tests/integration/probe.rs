@@ -22,7 +22,7 @@ fn at(offset_days: i64) -> time::OffsetDateTime {
 
 /// What the server certificate looks like.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum ServerCert {
+pub(crate) enum ServerCert {
     Good,
     Expired,
     ExpiringSoon,
@@ -32,12 +32,12 @@ enum ServerCert {
 
 /// A CA, a server certificate and a client certificate in a temporary folder, laid out as `mock-server --certs`
 /// wants (`ca.pem`, `server.pem`, `server.key`), with `client.pem`, `client.key` and `ca.key` beside them.
-struct Pki {
+pub(crate) struct Pki {
     dir: tempfile::TempDir,
 }
 
 impl Pki {
-    fn new(server: ServerCert) -> Self {
+    pub(crate) fn new(server: ServerCert) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ca_params = |cn: &str| {
             let mut p = CertificateParams::default();
@@ -88,7 +88,7 @@ impl Pki {
         Pki { dir }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 }
@@ -151,7 +151,7 @@ impl Drop for Server {
 }
 
 /// Probes `url` with the good client certificate and `extra` arguments; returns the JSON report and the exit code.
-fn probe_with(url: &str, pki: &Pki, extra: &[&str]) -> (Value, i32) {
+pub(crate) fn probe_with(url: &str, pki: &Pki, extra: &[&str]) -> (Value, i32) {
     let path = |n: &str| pki.path(n).display().to_string();
     let mut args = vec!["probe".to_string(), url.to_string(), "--format".into(), "json".into()];
     for (flag, file) in [("--ca", "ca.pem"), ("--cert", "client.pem"), ("--key", "client.key")] {
