@@ -153,6 +153,19 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
     report
 }
 
+/// Scans in-memory bytes as the file `path` (whose name picks the front end), exactly as a scan of that file on
+/// disk would, binary and encoding checks included: for fuzzing. Returns no findings for a name no front end reads.
+pub fn scan_bytes(rules: &RuleSet, path: &str, bytes: Vec<u8>, opts: &ScanOptions) -> ScanReport {
+    let mut report = ScanReport::default();
+    let Some(grammar) = Grammar::for_path(Path::new(path)) else { return report };
+    let active = active_rules(rules, None);
+    let file = SourceFile { path: PathBuf::from(path), rel: path.to_string(), grammar };
+    let mut outcome = FileOutcome::default();
+    analyse_bytes(rules, &active, &file, bytes, opts, &mut Parser::new(), &mut QueryCursor::new(), &mut outcome);
+    collect(rules, &active, vec![outcome], &mut report);
+    report
+}
+
 /// Scans one in-memory file as a project of its own (rule examples, editors, tests).
 pub fn scan_source(
     rules: &RuleSet,
@@ -317,10 +330,26 @@ fn analyse_file(
         Ok(_) => {}
         Err(e) => return note(out, Level::Warning, format!("cannot read: {e}")),
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return note(out, Level::Warning, format!("cannot read: {e}")),
-    };
+    match std::fs::read(path) {
+        Ok(bytes) => analyse_bytes(rules, active, file, bytes, opts, parser, cursor, out),
+        Err(e) => note(out, Level::Warning, format!("cannot read: {e}")),
+    }
+}
+
+/// Everything after reading a file: binary and encoding checks, then the front end for its grammar.
+#[allow(clippy::too_many_arguments)]
+fn analyse_bytes(
+    rules: &RuleSet,
+    active: &[usize],
+    file: &SourceFile,
+    bytes: Vec<u8>,
+    opts: &ScanOptions,
+    parser: &mut Parser,
+    cursor: &mut QueryCursor,
+    out: &mut FileOutcome,
+) {
+    let path = &file.path;
+    let note = |out: &mut FileOutcome, level, text: String| out.messages.push(Message::new(level, path, text));
     if let Grammar::Crypto(kind) = file.grammar
         && !crate::lang::cert::has_pem(&bytes)
     {
@@ -426,7 +455,8 @@ fn analyse_js(
             format!("syntax error near line {line}; scanned what the parser recovered"),
         ));
     }
-    let too_deep = deeper_than(tree.root_node(), MAX_QUERY_DEPTH);
+    let js = JsFile::new(src, &tree);
+    let too_deep = js.depth() > MAX_QUERY_DEPTH as usize;
     if too_deep {
         out.messages.push(Message::new(
             Level::Warning,
@@ -436,7 +466,6 @@ fn analyse_js(
     }
     cursor.set_max_start_depth(too_deep.then_some(MAX_QUERY_DEPTH));
     let hits = rules.query_hits(file.grammar, &tree, src, cursor);
-    let js = JsFile::new(src, &tree);
     let cx = Cx { file: &js, hits: &hits };
     for &ri in active {
         let rule = &rules.rules[ri];
@@ -459,27 +488,6 @@ fn analyse_js(
             {
                 out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at.byte_range(), Section::Js) });
             }
-        }
-    }
-}
-
-/// Whether any node lies more than `limit` levels below `root` (iterative: the tree may be deeper than the stack).
-fn deeper_than(root: Node, limit: u32) -> bool {
-    let mut cursor = root.walk();
-    let mut depth = 0;
-    loop {
-        if cursor.goto_first_child() {
-            depth += 1;
-            if depth > limit {
-                return true;
-            }
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return false;
-            }
-            depth -= 1;
         }
     }
 }

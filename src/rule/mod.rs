@@ -55,7 +55,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     leaf_count: usize,
     grammars: Vec<GrammarQueries>,
-    /// Words at least one of which a Rust file must contain for any Rust rule to match in it.
+    /// Words at least one of which a Rust file must contain for any Rust rule to match in it; `None` when some
+    /// rule's words are unknown, and every file is parsed.
     rust_triggers: Option<aho_corasick::AhoCorasick>,
     /// Words at least one of which a JS/TS file must contain for any JS/TS rule to match in it (see
     /// [`trigger`]); `None` when some rule's words are unknown, and every file is parsed.
@@ -140,17 +141,18 @@ impl RuleSet {
                 .collect();
             jobs.into_iter().map(|j| j.join().expect("query compilation does not panic")).collect::<Result<Vec<_>, _>>()
         })?;
-        let mut words = Vec::new();
+        let mut rust_words: Option<Vec<String>> = Some(Vec::new());
         for (root, absents) in rules.iter().filter_map(Rule::rust) {
-            root.triggers(&mut words);
-            absents.iter().for_each(|a| a.triggers(&mut words));
+            for m in std::iter::once(root).chain(absents) {
+                rust_words = rust_words.zip(m.words()).map(|(all, w)| [all, w].concat());
+            }
         }
         let automaton = |mut words: Vec<String>| {
             words.sort();
             words.dedup();
             aho_corasick::AhoCorasick::new(&words).expect("trigger words build an automaton")
         };
-        let rust_triggers = Some(automaton(words));
+        let rust_triggers = rust_words.map(automaton);
         let js_triggers = js_words.map(automaton);
         Ok(Self { rules, leaf_count: leaves.len(), grammars, rust_triggers, js_triggers })
     }

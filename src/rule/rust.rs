@@ -152,24 +152,26 @@ impl RustMatcher {
         }
     }
 
-    /// Adds the words a file must contain for this matcher to find anything in it: method names, the last
-    /// segment of paths (aliases keep it in their `use` line), trait names, and string markers.
-    pub fn triggers(&self, out: &mut Vec<String>) {
-        let last = |p: &str| p.rsplit("::").next().unwrap_or(p).to_string();
+    /// Words one of which a file must contain for this matcher to find anything in it (see `rule::trigger`):
+    /// method names, the longest segment of paths (aliases keep every segment in their `use` line), trait names
+    /// and string markers. `None` when no such set is known.
+    pub fn words(&self) -> Option<Vec<String>> {
+        let longest = |paths: &[String]| -> Vec<String> {
+            let segment = |p: &String| p.split("::").max_by_key(|s| s.len()).unwrap_or(p).to_string();
+            paths.iter().map(segment).collect()
+        };
         match self {
-            Self::MethodCall(sel) => out.extend(sel.name.names().iter().cloned()),
-            Self::Call(sel) => out.extend(sel.name.names().iter().map(|p| last(p))),
-            Self::Path(parts) => out.extend(parts.names().iter().map(|p| last(p))),
-            Self::Impl(sel) => out.extend(sel.trait_path.names().iter().map(|p| last(p))),
-            Self::String(StringPredicate::PrivateKey) => out.push("PRIVATE KEY".into()),
-            Self::String(StringPredicate::SpiffeId) => out.push("spiffe://".into()),
-            Self::All(v) => {
-                if let Some(anchor) = v.iter().find(|m| m.has_anchor()) {
-                    anchor.triggers(out);
-                }
-            }
-            Self::Any(v) => v.iter().for_each(|m| m.triggers(out)),
-            _ => {}
+            Self::MethodCall(sel) | Self::Then(sel) => Some(sel.name.names().to_vec()),
+            Self::Call(sel) => Some(longest(sel.name.names())),
+            Self::Path(parts) => Some(longest(parts.names())),
+            Self::Impl(sel) => Some(longest(sel.trait_path.names())),
+            Self::Chain(sel) => Some([longest(&sel.calls), sel.methods.clone()].concat()),
+            Self::String(StringPredicate::PrivateKey) => Some(vec!["PRIVATE KEY".into()]),
+            Self::String(StringPredicate::SpiffeId) => Some(vec!["spiffe://".into()]),
+            Self::InFile(m) => m.words(),
+            Self::All(v) => super::trigger::best(v.iter().filter_map(Self::words)),
+            Self::Any(v) => super::trigger::union(v.iter().map(Self::words)),
+            Self::Verifier(_) | Self::Not(_) | Self::Absent(_) => None,
         }
     }
 

@@ -39,13 +39,13 @@ fn requires_key(cond: KeyCondition) -> bool {
 }
 
 /// The most selective set: the one whose shortest word is longest, then the smallest.
-fn best(sets: impl Iterator<Item = Vec<String>>) -> Option<Vec<String>> {
+pub(super) fn best(sets: impl Iterator<Item = Vec<String>>) -> Option<Vec<String>> {
     let shortest = |s: &Vec<String>| s.iter().map(String::len).min().unwrap_or(0);
     sets.filter(|s| !s.is_empty()).max_by(|a, b| shortest(a).cmp(&shortest(b)).then(b.len().cmp(&a.len())))
 }
 
 /// One of several alternatives matches: every alternative needs words of its own.
-fn union(sets: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
+pub(super) fn union(sets: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
     let mut all: Vec<String> = sets.collect::<Option<Vec<_>>>()?.concat();
     all.sort();
     all.dedup();
@@ -365,6 +365,14 @@ mod tests {
                 assert!(w.is_some_and(|w| w.iter().all(|w| w.len() >= 3)), "{}: no trigger words", rule.meta.id);
             }
         }
-        assert!(rules.js_triggers.is_some());
+        for rule in &rules.rules {
+            let Some((root, absents)) = &rule.rust else { continue };
+            for m in std::iter::once(root).chain(absents) {
+                let w = m.words();
+                eprintln!("{} (rust): {w:?}", rule.meta.id);
+                assert!(w.is_some_and(|w| w.iter().all(|w| w.len() >= 3)), "{}: no Rust trigger words", rule.meta.id);
+            }
+        }
+        assert!(rules.js_triggers.is_some() && rules.rust_triggers.is_some());
     }
 }

@@ -30,6 +30,11 @@ impl<'t> JsFile<'t> {
         Self { src, tree, index: FileIndex::build(tree, src), contexts: OnceCell::new(), roles: OnceCell::new() }
     }
 
+    /// The depth of the syntax tree's deepest node.
+    pub fn depth(&self) -> usize {
+        self.index.depth
+    }
+
     /// A resolver over this file.
     pub fn resolver(&self) -> Resolver<'_, 't> {
         Resolver { index: &self.index, src: self.src }

@@ -53,6 +53,8 @@ pub struct FileIndex<'t> {
     pub calls: Vec<Node<'t>>,
     /// `name.key = value` assignments, by `name`.
     member_assignments: HashMap<&'t str, Vec<Node<'t>>>,
+    /// The depth of the deepest node (the root is at 0).
+    pub depth: usize,
 }
 
 fn is_block_scope(kind: &str) -> bool {
@@ -85,6 +87,7 @@ impl<'t> FileIndex<'t> {
         let mut index = FileIndex::default();
         let mut scopes: Vec<(Node<'t>, bool)> = Vec::new();
         let mut cursor = tree.walk();
+        let mut depth = 0;
         'outer: loop {
             let node = cursor.node();
             index.enter(node, &scopes, src);
@@ -93,6 +96,8 @@ impl<'t> FileIndex<'t> {
                 scopes.push((node, is_function_scope(kind)));
             }
             if cursor.goto_first_child() {
+                depth += 1;
+                index.depth = index.depth.max(depth);
                 continue;
             }
             loop {
@@ -106,6 +111,7 @@ impl<'t> FileIndex<'t> {
                 if !cursor.goto_parent() {
                     break 'outer;
                 }
+                depth -= 1;
             }
         }
         index
