@@ -85,12 +85,17 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 /// Reads and checks a configuration file against the known rule ids.
 pub fn load(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<Loaded, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(path, &text, known)
+}
+
+/// Checks the text of the configuration file `path` against the known rule ids.
+pub fn parse(path: &Path, text: &str, known: &dyn Fn(&str) -> bool) -> Result<Loaded, String> {
     let fail = |message: String| format!("{}: {message}", path.display());
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
     let config: Config = if text.trim().is_empty() {
         Config::default()
     } else {
-        yaml_serde::from_str(&text).map_err(|e| fail(e.to_string()))?
+        yaml_serde::from_str(text).map_err(|e| fail(e.to_string()))?
     };
     for id in config.disable.iter().chain(config.severity.keys()) {
         if !known(id) {

@@ -6,6 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod grade;
 pub mod lang;
 pub mod mock;

@@ -65,7 +65,8 @@ pub async fn post<S: AsyncRead + AsyncWrite + Unpin>(
     read_response(stream).await
 }
 
-async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response, ReadError> {
+/// Reads one HTTP response, bounded in size ([`MAX_BODY`]); the caller bounds it in time.
+pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response, ReadError> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_len = loop {

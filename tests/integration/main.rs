@@ -8,6 +8,7 @@ mod cli;
 mod config;
 mod examples;
 mod fixtures;
+mod fuzz_smoke;
 mod hostile;
 mod mint;
 mod prefilter;
