@@ -1,0 +1,1 @@
+//! Placeholder: cargo needs a target to resolve this manifest.
