@@ -145,9 +145,15 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
     report.findings.dedup();
     report.suppressed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     for f in &mut report.findings {
-        // The finding's first line (a DER file has none: its message names the certificate or key instead).
+        // The finding's first line. A DER file has none: its certificate's subject and serial stand in (not the
+        // message, which counts the days to expiry and so changes daily), else the message naming the key.
         let line = report.sources.get(&f.location.path).and_then(|src| src.lines().nth(f.location.start.line - 1));
-        f.fingerprint = crate::finding::fingerprint(&f.rule, &f.location.path, line.unwrap_or(&f.message));
+        let identity = match (line, &f.certificate) {
+            (Some(line), _) => line.to_string(),
+            (None, Some(c)) => format!("{} {}", c.subject, c.serial),
+            (None, None) => f.message.clone(),
+        };
+        f.fingerprint = crate::finding::fingerprint(&f.rule, &f.location.path, &identity);
     }
     report.messages.sort();
     report

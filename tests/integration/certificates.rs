@@ -113,6 +113,22 @@ fn min_days_and_now_move_the_expiry_window() {
 }
 
 #[test]
+fn der_fingerprints_do_not_change_with_the_days_to_expiry() {
+    // A DER file has no source line: the fingerprint once fell back to the message, which counts the days.
+    let dir = tempfile::tempdir().unwrap();
+    let path = mint::write(dir.path(), &spec("{file: expired.der, not-after-days: -5}"));
+    let fingerprint = |now: &str| {
+        let out = run(["scan", path.to_str().unwrap(), "--now", now, "--format", "json", "--select", "cert-expired"]);
+        let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+        let f = &doc["findings"][0];
+        (f["message"].as_str().unwrap().to_string(), f["fingerprint"].as_str().unwrap().to_string())
+    };
+    let (day1, day2) = (fingerprint(NOW), fingerprint("2026-06-02"));
+    assert_ne!(day1.0, day2.0, "the message counts the days");
+    assert_eq!(day1.1, day2.1, "the fingerprint does not");
+}
+
+#[test]
 fn private_keys_weigh_less_when_encrypted_or_in_fixtures() {
     let dir = tempfile::tempdir().unwrap();
     mint::write(dir.path(), &spec("{file: deploy/server.key, private-key: pkcs8}"));
