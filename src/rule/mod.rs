@@ -92,7 +92,7 @@ impl RuleSet {
         let mut rules = Vec::new();
         // The trigger words of every JS/TS matcher, `absent` conditions included: a file that holds none is
         // neither a candidate nor evidence of absence.
-        let mut js_words: Option<Vec<String>> = Some(Vec::new());
+        let mut js_words: Vec<Option<Vec<String>>> = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (origin, text) in files {
             let fail = |message: String| RuleError { file: origin.clone(), message };
@@ -108,9 +108,7 @@ impl RuleSet {
             let (root, absents) = match &meta.matcher {
                 Some(m) => {
                     let (root, absents) = split_absents(m, meta.scope).map_err(fail)?;
-                    for m in std::iter::once(&root).chain(&absents) {
-                        js_words = js_words.zip(trigger::words(m)).map(|(all, w)| [all, w].concat());
-                    }
+                    js_words.extend(std::iter::once(&root).chain(&absents).map(trigger::words));
                     let mut compile = |m: &Matcher| compile(m, &meta.languages, &mut leaves);
                     let root = compile(&root).map_err(fail)?;
                     let absents = absents.iter().map(compile).collect::<Result<Vec<_>, _>>().map_err(fail)?;
@@ -141,19 +139,11 @@ impl RuleSet {
                 .collect();
             jobs.into_iter().map(|j| j.join().expect("query compilation does not panic")).collect::<Result<Vec<_>, _>>()
         })?;
-        let mut rust_words: Option<Vec<String>> = Some(Vec::new());
-        for (root, absents) in rules.iter().filter_map(Rule::rust) {
-            for m in std::iter::once(root).chain(absents) {
-                rust_words = rust_words.zip(m.words()).map(|(all, w)| [all, w].concat());
-            }
-        }
-        let automaton = |mut words: Vec<String>| {
-            words.sort();
-            words.dedup();
-            aho_corasick::AhoCorasick::new(&words).expect("trigger words build an automaton")
-        };
-        let rust_triggers = rust_words.map(automaton);
-        let js_triggers = js_words.map(automaton);
+        let rust_words = rules.iter().filter_map(Rule::rust).flat_map(|(root, absents)| {
+            std::iter::once(root).chain(absents).map(model::RustMatcher::words).collect::<Vec<_>>()
+        });
+        let rust_triggers = trigger::automaton(rust_words);
+        let js_triggers = trigger::automaton(js_words.into_iter());
         Ok(Self { rules, leaf_count: leaves.len(), grammars, rust_triggers, js_triggers })
     }
 

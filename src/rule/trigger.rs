@@ -30,6 +30,14 @@ pub fn words(m: &Matcher) -> Option<Vec<String>> {
     }
 }
 
+/// One automaton for the words of every matcher; `None` (every file is parsed) when some matcher's are unknown.
+pub(super) fn automaton(sets: impl Iterator<Item = Option<Vec<String>>>) -> Option<aho_corasick::AhoCorasick> {
+    let mut all = sets.collect::<Option<Vec<_>>>()?.concat();
+    all.sort();
+    all.dedup();
+    Some(aho_corasick::AhoCorasick::new(&all).expect("trigger words build an automaton"))
+}
+
 /// Whether an option condition holds only when the key is written in the options.
 fn requires_key(cond: KeyCondition) -> bool {
     match cond {
