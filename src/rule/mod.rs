@@ -57,10 +57,10 @@ pub struct RuleSet {
     grammars: Vec<GrammarQueries>,
     /// Words at least one of which a Rust file must contain for any Rust rule to match in it; `None` when some
     /// rule's words are unknown, and every file is parsed.
-    rust_triggers: Option<aho_corasick::AhoCorasick>,
+    rust_triggers: Option<trigger::Triggers>,
     /// Words at least one of which a JS/TS file must contain for any JS/TS rule to match in it (see
     /// [`trigger`]); `None` when some rule's words are unknown, and every file is parsed.
-    js_triggers: Option<aho_corasick::AhoCorasick>,
+    js_triggers: Option<trigger::Triggers>,
 }
 
 impl RuleSet {
@@ -92,7 +92,7 @@ impl RuleSet {
         let mut rules = Vec::new();
         // The trigger words of every JS/TS matcher, `absent` conditions included: a file that holds none is
         // neither a candidate nor evidence of absence.
-        let mut js_words: Vec<Option<Vec<String>>> = Vec::new();
+        let mut js_words: Vec<Option<Vec<trigger::Word>>> = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (origin, text) in files {
             let fail = |message: String| RuleError { file: origin.clone(), message };
@@ -149,12 +149,12 @@ impl RuleSet {
 
     /// Whether a Rust file can match any Rust rule at all: files without a trigger word are not parsed.
     pub fn rust_may_match(&self, src: &str) -> bool {
-        self.rust_triggers.as_ref().is_none_or(|t| t.is_match(src))
+        self.rust_triggers.as_ref().is_none_or(|t| t.any_in(src))
     }
 
     /// Whether a JS/TS file can match any JS/TS rule at all: files without a trigger word are not parsed.
     pub fn js_may_match(&self, src: &str) -> bool {
-        self.js_triggers.as_ref().is_none_or(|t| t.is_match(src))
+        self.js_triggers.as_ref().is_none_or(|t| t.any_in(src))
     }
 
     /// Parses every file, trigger words or not (`--no-prefilter`): for checking that the prefilter loses nothing.

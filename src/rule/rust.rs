@@ -1,5 +1,6 @@
 //! Evaluates Rust matchers on the facts of one file.
 use super::model::{ArgPattern, BodyPredicate, CallSelector, RustMatcher, StringPredicate, VerifierPredicate};
+use super::trigger::Word;
 use crate::lang::js::predicates::holds_private_key;
 use crate::lang::rust::{Arg, Link, RustFacts, predicates};
 use std::ops::Range;
@@ -155,19 +156,20 @@ impl RustMatcher {
     /// Words one of which a file must contain for this matcher to find anything in it (see `rule::trigger`):
     /// method names, the longest segment of paths (aliases keep every segment in their `use` line), trait names
     /// and string markers. `None` when no such set is known.
-    pub fn words(&self) -> Option<Vec<String>> {
-        let longest = |paths: &[String]| -> Vec<String> {
-            let segment = |p: &String| p.split("::").max_by_key(|s| s.len()).unwrap_or(p).to_string();
+    pub fn words(&self) -> Option<Vec<Word>> {
+        let longest = |paths: &[String]| -> Vec<Word> {
+            let segment = |p: &String| Word::name(p.split("::").max_by_key(|s| s.len()).unwrap_or(p));
             paths.iter().map(segment).collect()
         };
+        let names = |names: &[String]| names.iter().map(Word::name).collect::<Vec<_>>();
         match self {
-            Self::MethodCall(sel) | Self::Then(sel) => Some(sel.name.names().to_vec()),
+            Self::MethodCall(sel) | Self::Then(sel) => Some(names(sel.name.names())),
             Self::Call(sel) => Some(longest(sel.name.names())),
             Self::Path(parts) => Some(longest(parts.names())),
             Self::Impl(sel) => Some(longest(sel.trait_path.names())),
-            Self::Chain(sel) => Some([longest(&sel.calls), sel.methods.clone()].concat()),
-            Self::String(StringPredicate::PrivateKey) => Some(vec!["PRIVATE KEY".into()]),
-            Self::String(StringPredicate::SpiffeId) => Some(vec!["spiffe://".into()]),
+            Self::Chain(sel) => Some([longest(&sel.calls), names(&sel.methods)].concat()),
+            Self::String(StringPredicate::PrivateKey) => Some(vec![Word::literal("PRIVATE KEY-----")]),
+            Self::String(StringPredicate::SpiffeId) => Some(vec![Word::literal("spiffe://")]),
             Self::InFile(m) => m.words(),
             Self::All(v) => super::trigger::best(v.iter().filter_map(Self::words)),
             Self::Any(v) => super::trigger::union(v.iter().map(Self::words)),

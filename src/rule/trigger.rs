@@ -4,14 +4,60 @@
 //! expressions), so no rule declares them by hand and none can forget one. A matcher whose words cannot be
 //! derived has none, and then every file is parsed. The engine skips the parse, the costly part, of every file
 //! that holds no trigger word of any rule.
+//!
+//! Names (properties, option keys, Rust paths and methods) only count as whole identifiers: `serve` does not
+//! trigger on `reserve`, nor `cert` on `certificate`. Literals from query predicates and string markers count
+//! anywhere.
 use super::model::{KeyCondition, KeyWord, Matcher};
 use regex_syntax::hir::{Hir, HirKind};
 
 /// At most this many words come out of one regular expression's alternatives; beyond it, none do.
 const MAX_WORDS: usize = 64;
 
+/// A literal a file must contain.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Word {
+    pub text: String,
+    /// Counts only where no identifier character touches it on either side.
+    pub whole: bool,
+}
+
+impl Word {
+    /// A name, which counts only as a whole identifier.
+    pub fn name(text: impl Into<String>) -> Self {
+        Self { text: text.into(), whole: true }
+    }
+
+    /// A literal that counts wherever it occurs.
+    pub fn literal(text: impl Into<String>) -> Self {
+        Self { text: text.into(), whole: false }
+    }
+}
+
+/// The trigger words of a rule set, found in one pass over a file.
+#[derive(Debug)]
+pub struct Triggers {
+    automaton: aho_corasick::AhoCorasick,
+    /// Per pattern: whether it must be a whole identifier.
+    whole: Vec<bool>,
+}
+
+impl Triggers {
+    /// Whether the text holds any word: a literal anywhere, or a name with no identifier character beside it.
+    pub fn any_in(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        // Conservative on non-ASCII neighbours: they may or may not be identifier characters.
+        let ident = |i: Option<usize>| {
+            i.and_then(|i| bytes.get(i)).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
+        };
+        self.automaton
+            .find_overlapping_iter(text)
+            .any(|m| !self.whole[m.pattern().as_usize()] || !(ident(m.start().checked_sub(1)) || ident(Some(m.end()))))
+    }
+}
+
 /// The words one of which must occur in a file for `m` to match a node in it; `None` when no such set is known.
-pub fn words(m: &Matcher) -> Option<Vec<String>> {
+pub fn words(m: &Matcher) -> Option<Vec<Word>> {
     match m {
         Matcher::Query(q) => query_words(q),
         // Every entry must match: any entry's words will do; take the most selective.
@@ -19,23 +65,25 @@ pub fn words(m: &Matcher) -> Option<Vec<String>> {
         Matcher::Any(v) => union(v.iter().map(words)),
         // The descendant or ancestor that matches is in the file too.
         Matcher::Has(m) | Matcher::Inside(m) => words(m),
-        Matcher::Property(names) => Some(names.names().to_vec()),
+        Matcher::Property(names) => Some(names.names().iter().map(Word::name).collect()),
         Matcher::TlsContext(c) => best(
             c.options
                 .iter()
                 .filter(|(_, cond)| requires_key(**cond))
-                .map(|(key, _)| crate::lang::js::api::spellings(key).map(str::to_string).collect()),
+                .map(|(key, _)| crate::lang::js::api::spellings(key).map(Word::name).collect()),
         ),
         Matcher::Not(_) | Matcher::Absent(_) | Matcher::Value(_) | Matcher::TlsRole(_) | Matcher::Predicate(_) => None,
     }
 }
 
 /// One automaton for the words of every matcher; `None` (every file is parsed) when some matcher's are unknown.
-pub(super) fn automaton(sets: impl Iterator<Item = Option<Vec<String>>>) -> Option<aho_corasick::AhoCorasick> {
+pub(super) fn automaton(sets: impl Iterator<Item = Option<Vec<Word>>>) -> Option<Triggers> {
     let mut all = sets.collect::<Option<Vec<_>>>()?.concat();
     all.sort();
     all.dedup();
-    Some(aho_corasick::AhoCorasick::new(&all).expect("trigger words build an automaton"))
+    let automaton =
+        aho_corasick::AhoCorasick::new(all.iter().map(|w| &w.text)).expect("trigger words build an automaton");
+    Some(Triggers { automaton, whole: all.iter().map(|w| w.whole).collect() })
 }
 
 /// Whether an option condition holds only when the key is written in the options.
@@ -47,14 +95,14 @@ fn requires_key(cond: KeyCondition) -> bool {
 }
 
 /// The most selective set: the one whose shortest word is longest, then the smallest.
-pub(super) fn best(sets: impl Iterator<Item = Vec<String>>) -> Option<Vec<String>> {
-    let shortest = |s: &Vec<String>| s.iter().map(String::len).min().unwrap_or(0);
+pub(super) fn best(sets: impl Iterator<Item = Vec<Word>>) -> Option<Vec<Word>> {
+    let shortest = |s: &Vec<Word>| s.iter().map(|w| w.text.len()).min().unwrap_or(0);
     sets.filter(|s| !s.is_empty()).max_by(|a, b| shortest(a).cmp(&shortest(b)).then(b.len().cmp(&a.len())))
 }
 
 /// One of several alternatives matches: every alternative needs words of its own.
-pub(super) fn union(sets: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
-    let mut all: Vec<String> = sets.collect::<Option<Vec<_>>>()?.concat();
+pub(super) fn union(sets: impl Iterator<Item = Option<Vec<Word>>>) -> Option<Vec<Word>> {
+    let mut all: Vec<Word> = sets.collect::<Option<Vec<_>>>()?.concat();
     all.sort();
     all.dedup();
     (!all.is_empty()).then_some(all)
@@ -74,7 +122,7 @@ enum Token {
 }
 
 /// A query matches when one of its top-level patterns does: each pattern needs words of its own.
-fn query_words(q: &str) -> Option<Vec<String>> {
+fn query_words(q: &str) -> Option<Vec<Word>> {
     let tokens = tokenize(q)?;
     let mut patterns = Vec::new();
     let mut i = 0;
@@ -92,7 +140,7 @@ fn query_words(q: &str) -> Option<Vec<String>> {
 }
 
 /// Words from the predicates directly inside a pattern's outer group, which must all hold for it to match.
-fn pattern_words(pattern: &[Token]) -> Option<Vec<String>> {
+fn pattern_words(pattern: &[Token]) -> Option<Vec<Word>> {
     if pattern.contains(&Token::Quantifier) {
         // A quantified capture may be missing, and then its predicates do not constrain anything.
         return None;
@@ -113,7 +161,7 @@ fn pattern_words(pattern: &[Token]) -> Option<Vec<String>> {
 }
 
 /// `(#eq? @c "x")`, `(#any-of? @c "x" "y")` and `(#match? @c "re")` on a capture the pattern always binds.
-fn predicate_words(group: &[Token], pattern: &[Token]) -> Option<Vec<String>> {
+fn predicate_words(group: &[Token], pattern: &[Token]) -> Option<Vec<Word>> {
     let [Token::Open('('), Token::Word(name), Token::Capture(capture), args @ .., Token::Close] = group else {
         return None;
     };
@@ -122,12 +170,40 @@ fn predicate_words(group: &[Token], pattern: &[Token]) -> Option<Vec<String>> {
     if strings.is_empty() || !binds(&pattern[1..pattern.len() - 1], capture) {
         return None;
     }
+    let word = |s: &str| Word { text: s.to_string(), whole: names_only(pattern, capture) };
     match (name.as_str(), strings.as_slice()) {
-        ("#eq?", [s]) => Some(vec![s.to_string()]),
-        ("#any-of?", _) => Some(strings.iter().map(|s| s.to_string()).collect()),
+        ("#eq?", [s]) => Some(vec![word(s)]),
+        ("#any-of?", _) => Some(strings.iter().map(|s| word(s)).collect()),
         ("#match?", [re]) => regex_words(re),
         _ => None,
     }
+}
+
+/// Whether `capture` is only ever bound to an identifier node (`(property_identifier) @p`), whose text is a
+/// whole name in the source.
+fn names_only(pattern: &[Token], capture: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "identifier",
+        "property_identifier",
+        "shorthand_property_identifier",
+        "shorthand_property_identifier_pattern",
+        "type_identifier",
+    ];
+    let mut bound = false;
+    for (i, t) in pattern.iter().enumerate() {
+        if !matches!(t, Token::Capture(c) if c == capture) {
+            continue;
+        }
+        // The node a capture follows, past other captures on it (`(x) @a @b`).
+        let node = pattern[..i].iter().rposition(|t| !matches!(t, Token::Capture(_)));
+        match node.map(|n| &pattern[n.saturating_sub(2)..=n]) {
+            // A predicate's argument, not a binding.
+            Some([.., Token::Word(w)]) if w.starts_with('#') => {}
+            Some([Token::Open('('), Token::Word(kind), Token::Close]) if NAMES.contains(&kind.as_str()) => bound = true,
+            _ => return false,
+        }
+    }
+    bound
 }
 
 /// Whether every match of this token sequence binds `capture`: somewhere outside alternations, or in every
@@ -250,12 +326,12 @@ fn tokenize(q: &str) -> Option<Vec<Token>> {
 }
 
 /// Literals one of which every match of the regular expression contains.
-fn regex_words(re: &str) -> Option<Vec<String>> {
+fn regex_words(re: &str) -> Option<Vec<Word>> {
     let hir = regex_syntax::Parser::new().parse(re).ok()?;
     required(&hir)
 }
 
-fn required(hir: &Hir) -> Option<Vec<String>> {
+fn required(hir: &Hir) -> Option<Vec<Word>> {
     match hir.kind() {
         HirKind::Capture(c) => required(&c.sub),
         HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
@@ -263,7 +339,7 @@ fn required(hir: &Hir) -> Option<Vec<String>> {
         HirKind::Concat(v) => {
             // Runs of children that match exact strings join into longer words (`(http|ws)://`).
             let mut sets = Vec::new();
-            let mut run: Option<Vec<String>> = None;
+            let mut run: Option<Vec<Word>> = None;
             for child in v {
                 match (exact(child), run.take()) {
                     (Some(e), Some(r)) => run = product(&r, &e),
@@ -282,29 +358,37 @@ fn required(hir: &Hir) -> Option<Vec<String>> {
 }
 
 /// The strings the expression matches, when they are few and known.
-fn exact(hir: &Hir) -> Option<Vec<String>> {
+fn exact(hir: &Hir) -> Option<Vec<Word>> {
     match hir.kind() {
-        HirKind::Literal(l) => Some(vec![String::from_utf8(l.0.to_vec()).ok()?]),
+        HirKind::Literal(l) => Some(vec![Word::literal(String::from_utf8(l.0.to_vec()).ok()?)]),
         HirKind::Capture(c) => exact(&c.sub),
         HirKind::Alternation(v) => union(v.iter().map(exact)).filter(|w| w.len() <= MAX_WORDS),
-        HirKind::Concat(v) => v.iter().try_fold(vec![String::new()], |acc, h| product(&acc, &exact(h)?)),
+        HirKind::Concat(v) => v.iter().try_fold(vec![Word::literal("")], |acc, h| product(&acc, &exact(h)?)),
         _ => None,
     }
 }
 
-fn product(a: &[String], b: &[String]) -> Option<Vec<String>> {
+fn product(a: &[Word], b: &[Word]) -> Option<Vec<Word>> {
     if a.len() * b.len() > MAX_WORDS {
         return None;
     }
-    Some(a.iter().flat_map(|x| b.iter().map(move |y| format!("{x}{y}"))).collect())
+    Some(a.iter().flat_map(|x| b.iter().map(move |y| Word::literal(format!("{}{}", x.text, y.text)))).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn texts(words: Option<Vec<Word>>) -> Option<Vec<String>> {
+        words.map(|w| w.into_iter().map(|w| w.text).collect())
+    }
+
     fn query(q: &str) -> Option<Vec<String>> {
-        words(&Matcher::Query(q.to_string()))
+        texts(words(&Matcher::Query(q.to_string())))
+    }
+
+    fn regex_words(re: &str) -> Option<Vec<String>> {
+        texts(super::regex_words(re))
     }
 
     #[test]
@@ -313,6 +397,19 @@ mod tests {
                      (#any-of? @p "setSecureContext" "addContext"))"#;
         assert_eq!(query(q).unwrap(), ["addContext", "setSecureContext"]);
         assert_eq!(query(r#"((string) @match (#eq? @match "x-y"))"#).unwrap(), ["x-y"]);
+    }
+
+    #[test]
+    fn predicates_on_identifiers_give_whole_names() {
+        let whole = |q: &str| words(&Matcher::Query(q.into())).unwrap().iter().all(|w| w.whole);
+        assert!(whole(r#"((member_expression property: (property_identifier) @p) @m (#eq? @p "authorized"))"#));
+        assert!(whole(r#"((shorthand_property_identifier_pattern) @m (#any-of? @m "authorized" "x"))"#));
+        // A string's text holds quotes; a capture bound to other kinds somewhere may be part of a longer word.
+        assert!(!whole(r#"((string) @m (#eq? @m "'0'"))"#));
+        assert!(!whole(r#"((call_expression function: [(identifier) (member_expression)] @f) @m (#eq? @f "go"))"#));
+        assert!(!whole(r#"((pair key: (property_identifier) @k value: (string) @k) @m (#eq? @k "go"))"#));
+        assert!(!whole(r#"((string) @m @k (#eq? @k "go"))"#));
+        assert!(!whole(r#"(pair key: _ @k (#eq? @k "go")) @m"#));
     }
 
     #[test]
@@ -354,8 +451,8 @@ mod tests {
     fn combinators_pick_sound_sets() {
         let prop = |n: &str| Matcher::Property(super::super::model::OneOrMany::One(n.into()));
         let all = Matcher::All(vec![Matcher::Query("(pair) @match".into()), prop("rejectUnauthorized")]);
-        assert_eq!(words(&all).unwrap(), ["rejectUnauthorized"]);
-        assert_eq!(words(&Matcher::Any(vec![prop("a"), prop("b")])).unwrap(), ["a", "b"]);
+        assert_eq!(words(&all).unwrap(), [Word::name("rejectUnauthorized")]);
+        assert_eq!(words(&Matcher::Any(vec![prop("a"), prop("b")])).unwrap(), [Word::name("a"), Word::name("b")]);
         assert_eq!(words(&Matcher::Any(vec![prop("a"), Matcher::Query("(pair) @match".into())])), None);
         assert_eq!(words(&Matcher::Not(Box::new(prop("a")))), None);
     }
@@ -370,7 +467,7 @@ mod tests {
             for m in std::iter::once(&root).chain(&absents) {
                 let w = words(m);
                 eprintln!("{}: {w:?}", rule.meta.id);
-                assert!(w.is_some_and(|w| w.iter().all(|w| w.len() >= 3)), "{}: no trigger words", rule.meta.id);
+                assert!(w.is_some_and(|w| w.iter().all(|w| w.text.len() >= 3)), "{}: no trigger words", rule.meta.id);
             }
         }
         for rule in &rules.rules {
@@ -378,9 +475,26 @@ mod tests {
             for m in std::iter::once(root).chain(absents) {
                 let w = m.words();
                 eprintln!("{} (rust): {w:?}", rule.meta.id);
-                assert!(w.is_some_and(|w| w.iter().all(|w| w.len() >= 3)), "{}: no Rust trigger words", rule.meta.id);
+                assert!(
+                    w.is_some_and(|w| w.iter().all(|w| w.text.len() >= 3)),
+                    "{}: no Rust trigger words",
+                    rule.meta.id
+                );
             }
         }
         assert!(rules.js_triggers.is_some() && rules.rust_triggers.is_some());
+    }
+
+    #[test]
+    fn names_count_only_as_whole_identifiers() {
+        let t = automaton([Some(vec![Word::name("serve"), Word::literal("KEY-----")])].into_iter()).unwrap();
+        for hit in ["warp::serve(routes)", "serve", "r#serve", "{serve}", "x.serve\n", "éserve", "KEY-----"] {
+            assert!(t.any_in(hit), "{hit:?}");
+        }
+        for miss in ["v.reserve(8)", "server", "_serve", "serve_", "$serve", "serve2", "KEY----"] {
+            assert!(!t.any_in(miss), "{miss:?}");
+        }
+        // One occurrence inside a longer name does not hide a whole one after it.
+        assert!(t.any_in("reserve(); serve()"));
     }
 }
