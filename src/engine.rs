@@ -1,4 +1,5 @@
 //! Parses each file once, runs every applicable rule on it, then decides project-scope rules.
+use crate::budget::{Budget, PARSE_BUDGET};
 use crate::finding::{Finding, Location, Position};
 use crate::lang::Grammar;
 use crate::lang::cert::{CheckContext, CryptoKind, What};
@@ -251,6 +252,7 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let stop = std::sync::atomic::AtomicBool::new(false);
+    let budget = Budget::new(PARSE_BUDGET);
     let mut slots: Vec<(usize, FileOutcome)> = std::thread::scope(|s| {
         // Set when the workers are joined, even by a panic, so the progress line never outlives them.
         struct Stop<'a>(&'a std::sync::atomic::AtomicBool);
@@ -270,13 +272,26 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
                     let mut parser = Parser::new();
                     let mut cursor = QueryCursor::new();
                     let mut done = Vec::new();
+                    let mut analyse = |i: usize, meta, _share| {
+                        let mut outcome = FileOutcome::default();
+                        analyse_file(rules, active, &files[i], meta, opts, &mut parser, &mut cursor, &mut outcome);
+                        done.push((i, outcome));
+                        finished.fetch_add(1, Ordering::Relaxed);
+                    };
+                    // Large files the budget has no room for yet wait until the shared list is done.
+                    let mut later = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(file) = files.get(i) else { break };
-                        let mut outcome = FileOutcome::default();
-                        analyse_file(rules, active, file, opts, &mut parser, &mut cursor, &mut outcome);
-                        done.push((i, outcome));
-                        finished.fetch_add(1, Ordering::Relaxed);
+                        let meta = std::fs::metadata(&file.path);
+                        let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
+                        match budget.try_take(size) {
+                            Some(share) => analyse(i, meta, share),
+                            None => later.push((i, meta, size)),
+                        }
+                    }
+                    for (i, meta, size) in later {
+                        analyse(i, meta, budget.take(size));
                     }
                     done
                 })
@@ -305,10 +320,13 @@ fn progress(finished: &AtomicUsize, total: usize, stop: &std::sync::atomic::Atom
     }
 }
 
+/// Reads and analyses one file; `meta` is its metadata, read just before.
+#[allow(clippy::too_many_arguments)]
 fn analyse_file(
     rules: &RuleSet,
     active: &[usize],
     file: &SourceFile,
+    meta: std::io::Result<std::fs::Metadata>,
     opts: &ScanOptions,
     parser: &mut Parser,
     cursor: &mut QueryCursor,
@@ -316,7 +334,7 @@ fn analyse_file(
 ) {
     let path = &file.path;
     let note = |out: &mut FileOutcome, level, text: String| out.messages.push(Message::new(level, path, text));
-    match std::fs::metadata(path) {
+    match meta {
         Ok(m) if m.len() > opts.max_file_size => {
             return note(
                 out,

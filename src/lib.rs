@@ -2,6 +2,7 @@
 //!
 //! The binary is a thin wrapper around [`run`]; everything else is here so tests can drive it in process.
 pub mod baseline;
+mod budget;
 pub mod cli;
 pub mod config;
 pub mod engine;
