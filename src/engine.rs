@@ -459,8 +459,9 @@ fn analyse_js(
     out: &mut FileOutcome,
 ) {
     let path = &file.path;
-    if !rules.js_may_match(src) {
-        // No rule can match here (see `rule::trigger`): skip the parse, the costly part.
+    if is_declaration_file(&file.rel) || !rules.js_may_match(src) {
+        // Declaration files hold types, never values or calls; elsewhere no rule can match (see
+        // `rule::trigger`). Either way, skip the parse, the costly part.
         out.scanned = true;
         return;
     }
@@ -676,6 +677,11 @@ enum Section {
     Config,
     /// The certificate section.
     Certificate,
+}
+
+/// `.d.ts`, `.d.mts`, `.d.cts`: TypeScript declaration files.
+fn is_declaration_file(rel: &str) -> bool {
+    [".d.ts", ".d.mts", ".d.cts"].iter().any(|ext| rel.ends_with(ext))
 }
 
 /// Test-only locations by path: Rust `tests/`, `benches/`, `examples/`, `test.rs`, `tests.rs`; JS `test/`,

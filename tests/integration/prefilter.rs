@@ -31,3 +31,22 @@ fn one_thread_gives_byte_identical_output() {
         assert_eq!(scan(format, &[]), scan(format, &["--threads", "1"]), "--format {format}");
     }
 }
+
+#[test]
+fn declaration_files_are_scanned_but_never_parsed() {
+    // A `.d.ts` holds types only: `rejectUnauthorized: false` there is a literal type, not an option.
+    let dir = tempfile::tempdir().unwrap();
+    let decl = "export declare const insecure: { rejectUnauthorized: false };\n";
+    let code =
+        "import https from 'node:https';\nexport const agent = new https.Agent({ rejectUnauthorized: false });\n";
+    for (name, text) in [("types.d.ts", decl), ("types.d.mts", decl), ("agent.ts", code)] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out =
+        run(["scan".as_ref(), dir.path().as_os_str(), "--no-prefilter".as_ref(), "--format".as_ref(), "json".as_ref()]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["files_scanned"], 3, "{doc}");
+    assert_eq!(doc["summary"]["files_parsed"], 1, "{doc}");
+    let paths: Vec<&str> = doc["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(!paths.is_empty() && paths.iter().all(|p| p.ends_with("agent.ts")), "{paths:?}");
+}
