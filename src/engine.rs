@@ -4,8 +4,9 @@ use crate::finding::{Finding, Location, Position};
 use crate::lang::Grammar;
 use crate::lang::cert::{CheckContext, CryptoKind, What};
 use crate::lang::js::JsFile;
+use crate::lang::js::project::{Imports, Project};
 use crate::rule::matcher::Cx;
-use crate::rule::model::Scope;
+use crate::rule::model::{Role, Scope};
 use crate::rule::{Rule, RuleSet};
 use crate::walk::{self, Level, Message, SourceFile, WalkOptions};
 use std::collections::{BTreeMap, HashSet};
@@ -115,6 +116,12 @@ struct FileOutcome {
     source: Option<Arc<str>>,
     scanned: bool,
     parsed: bool,
+    /// Project modules a value was looked up in: the file is analysed again once they are summarised.
+    imports: Vec<usize>,
+    /// The project modules it imports (any `import`, `export … from` or `require()` that resolves).
+    module_deps: Vec<usize>,
+    /// Object literals of other modules (file, start byte) its TLS endpoints use, by role.
+    foreign_uses: Vec<(Role, (usize, usize))>,
     /// Ignore comments, and the file they are in (for messages about them).
     directives: Vec<crate::suppress::Directive>,
     path: PathBuf,
@@ -134,7 +141,38 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
             files.retain(|f| !crate::config::ignored(gi, &f.path));
         }
         report.messages.extend(messages);
-        let outcomes = analyse_parallel(rules, &active, &files, opts);
+        let (mut project, problems) = Project::new(&files);
+        report.messages.extend(problems);
+        let all: Vec<usize> = (0..files.len()).collect();
+        let mut outcomes = analyse_parallel(rules, &active, &files, &all, opts, Some(&project));
+        // Files whose values came from other project modules: summarise those modules, then look again.
+        let again: Vec<usize> = (0..files.len()).filter(|&i| !outcomes[i].imports.is_empty()).collect();
+        if !again.is_empty() {
+            let consulted: Vec<usize> = again.iter().flat_map(|&i| outcomes[i].imports.iter().copied()).collect();
+            project.summarise_imports(&files, &consulted);
+            for (i, o) in outcomes.iter().enumerate().filter(|(_, o)| !o.absent_hits.is_empty()) {
+                project.absent_hits.insert(i, o.absent_hits.clone());
+            }
+            for &i in &again {
+                project.set_reach(i, outcomes[i].imports.iter().chain(&outcomes[i].module_deps).copied());
+            }
+            for (i, outcome) in again.iter().zip(analyse_parallel(rules, &active, &files, &again, opts, Some(&project)))
+            {
+                outcomes[*i] = outcome;
+            }
+            // Options objects whose TLS endpoint is in another module: their files are judged again, knowing it.
+            for (role, home) in again.iter().flat_map(|&i| outcomes[i].foreign_uses.iter().copied()) {
+                project.roles[role as usize].insert(home);
+            }
+            let mut owners: Vec<usize> = project.roles.iter().flatten().map(|(file, _)| *file).collect();
+            owners.sort_unstable();
+            owners.dedup();
+            for (i, outcome) in
+                owners.iter().zip(analyse_parallel(rules, &active, &files, &owners, opts, Some(&project)))
+            {
+                outcomes[*i] = outcome;
+            }
+        }
         collect(rules, &active, outcomes, &mut report);
     }
     if opts.test_code == TestCodePolicy::Lower {
@@ -168,7 +206,7 @@ pub fn scan_bytes(rules: &RuleSet, path: &str, bytes: Vec<u8>, opts: &ScanOption
     let active = active_rules(rules, None);
     let file = SourceFile { path: PathBuf::from(path), rel: path.to_string(), grammar };
     let mut outcome = FileOutcome::default();
-    analyse_bytes(rules, &active, &file, bytes, opts, &mut Parser::new(), &mut QueryCursor::new(), &mut outcome);
+    analyse_bytes(rules, &active, &file, bytes, opts, &mut Tools::default(), &mut outcome);
     collect(rules, &active, vec![outcome], &mut report);
     report
 }
@@ -182,12 +220,10 @@ pub fn scan_source(
     src: &str,
 ) -> Vec<Finding> {
     let active = active_rules(rules, select);
-    let mut parser = Parser::new();
-    let mut cursor = QueryCursor::new();
     let mut outcome = FileOutcome::default();
     let file = SourceFile { path: PathBuf::from(path), rel: path.to_string(), grammar };
     let cert = CertOptions::default();
-    analyse_text(rules, &active, &file, src.into(), &cert, &mut parser, &mut cursor, &mut outcome);
+    analyse_text(rules, &active, &file, src.into(), &cert, &mut Tools::default(), &mut outcome);
     let mut report = ScanReport::default();
     collect(rules, &active, vec![outcome], &mut report);
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -243,12 +279,29 @@ fn collect(rules: &RuleSet, active: &[usize], outcomes: Vec<FileOutcome>, report
     }
 }
 
-fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opts: &ScanOptions) -> Vec<FileOutcome> {
+/// What an analysis thread keeps between files, and the project view of the file at hand.
+#[derive(Default)]
+struct Tools<'p> {
+    parser: Parser,
+    cursor: QueryCursor,
+    /// How this file's imports of other project modules resolve.
+    imports: Option<Imports<'p>>,
+}
+
+/// Analyses `files[j]` for each `j` in `which`, in parallel; outcomes come back in `which`'s order.
+fn analyse_parallel(
+    rules: &RuleSet,
+    active: &[usize],
+    files: &[SourceFile],
+    which: &[usize],
+    opts: &ScanOptions,
+    project: Option<&Project>,
+) -> Vec<FileOutcome> {
     let threads = match opts.walk.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
-    .min(files.len().max(1));
+    .min(which.len().max(1));
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -263,18 +316,20 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
         }
         let _stop = Stop(&stop);
         if opts.progress {
-            s.spawn(|| progress(&finished, files.len(), &stop));
+            s.spawn(|| progress(&finished, which.len(), &stop));
         }
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 // Parsers recurse on nesting; a roomy stack keeps hostile input a message, not a crash.
                 std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(s, || {
-                    let mut parser = Parser::new();
-                    let mut cursor = QueryCursor::new();
+                    let mut tools = Tools::default();
                     let mut done = Vec::new();
                     let mut analyse = |i: usize, meta, _share| {
                         let mut outcome = FileOutcome::default();
-                        analyse_file(rules, active, &files[i], meta, opts, &mut parser, &mut cursor, &mut outcome);
+                        let file = which[i];
+                        tools.imports = project.map(|project| Imports::new(project, file));
+                        analyse_file(rules, active, &files[file], meta, opts, &mut tools, &mut outcome);
+                        outcome.imports = tools.imports.take().map(|i| i.consulted.into_inner()).unwrap_or_default();
                         done.push((i, outcome));
                         finished.fetch_add(1, Ordering::Relaxed);
                     };
@@ -282,7 +337,7 @@ fn analyse_parallel(rules: &RuleSet, active: &[usize], files: &[SourceFile], opt
                     let mut later = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(i) else { break };
+                        let Some(file) = which.get(i).map(|&j| &files[j]) else { break };
                         let meta = std::fs::metadata(&file.path);
                         let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
                         match budget.try_take(size) {
@@ -328,8 +383,7 @@ fn analyse_file(
     file: &SourceFile,
     meta: std::io::Result<std::fs::Metadata>,
     opts: &ScanOptions,
-    parser: &mut Parser,
-    cursor: &mut QueryCursor,
+    tools: &mut Tools<'_>,
     out: &mut FileOutcome,
 ) {
     let path = &file.path;
@@ -355,7 +409,7 @@ fn analyse_file(
         Err(e) => return note(out, Level::Warning, format!("cannot read: {e}")),
     }
     match std::fs::read(path) {
-        Ok(bytes) => analyse_bytes(rules, active, file, bytes, opts, parser, cursor, out),
+        Ok(bytes) => analyse_bytes(rules, active, file, bytes, opts, tools, out),
         Err(e) => note(out, Level::Warning, format!("cannot read: {e}")),
     }
 }
@@ -368,8 +422,7 @@ fn analyse_bytes(
     file: &SourceFile,
     bytes: Vec<u8>,
     opts: &ScanOptions,
-    parser: &mut Parser,
-    cursor: &mut QueryCursor,
+    tools: &mut Tools<'_>,
     out: &mut FileOutcome,
 ) {
     let path = &file.path;
@@ -404,7 +457,7 @@ fn analyse_bytes(
             format!("looks minified (average line of {} bytes); skipped (use --include-vendored)", text.len() / lines),
         );
     }
-    analyse_text(rules, active, file, text, &opts.cert, parser, cursor, out);
+    analyse_text(rules, active, file, text, &opts.cert, tools, out);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -414,13 +467,12 @@ fn analyse_text(
     file: &SourceFile,
     text: Arc<str>,
     cert: &CertOptions,
-    parser: &mut Parser,
-    cursor: &mut QueryCursor,
+    tools: &mut Tools<'_>,
     out: &mut FileOutcome,
 ) {
     let src: &str = text.strip_prefix('\u{feff}').unwrap_or(&text);
     match (file.grammar, file.grammar.language()) {
-        (_, Some(language)) => analyse_js(rules, active, file, src, &language, parser, cursor, out),
+        (_, Some(language)) => analyse_js(rules, active, file, src, &language, tools, out),
         (Grammar::CargoManifest, None) => analyse_manifest(rules, active, file, src, out),
         (Grammar::Config(kind), None) => {
             analyse_config(rules, active, file, kind, src, out);
@@ -454,10 +506,10 @@ fn analyse_js(
     file: &SourceFile,
     src: &str,
     language: &tree_sitter::Language,
-    parser: &mut Parser,
-    cursor: &mut QueryCursor,
+    tools: &mut Tools<'_>,
     out: &mut FileOutcome,
 ) {
+    let Tools { parser, cursor, imports } = tools;
     let path = &file.path;
     if is_declaration_file(&file.rel) || !rules.js_may_match(src) {
         // Declaration files hold types, never values or calls; elsewhere no rule can match (see
@@ -480,7 +532,7 @@ fn analyse_js(
             format!("syntax error near line {line}; scanned what the parser recovered"),
         ));
     }
-    let js = JsFile::new(src, &tree);
+    let js = JsFile::new(src, &tree, imports.as_ref());
     let too_deep = js.depth() > MAX_QUERY_DEPTH as usize;
     if too_deep {
         out.messages.push(Message::new(
@@ -490,6 +542,11 @@ fn analyse_js(
         ));
     }
     cursor.set_max_start_depth(too_deep.then_some(MAX_QUERY_DEPTH));
+    if let Some(i) = imports.as_ref() {
+        out.foreign_uses = js.foreign_uses();
+        let here = &i.project.rels[i.file];
+        out.module_deps = js.index.specifiers.iter().filter_map(|s| i.project.map.resolve(here, s)).collect();
+    }
     let hits = rules.query_hits(file.grammar, &tree, src, cursor);
     let cx = Cx { file: &js, hits: &hits };
     for &ri in active {
@@ -502,7 +559,12 @@ fn analyse_js(
                 out.absent_hits.insert((ri, ai));
             }
         }
-        if rule.meta.scope == Scope::File && (0..rule.absents.len()).any(|a| out.absent_hits.contains(&(ri, a))) {
+        // File scope counts the project modules the file imports too (middleware registered from elsewhere).
+        let met = |a| {
+            out.absent_hits.contains(&(ri, a))
+                || imports.as_ref().is_some_and(|i| i.project.absent_reached(i.file, (ri, a)))
+        };
+        if rule.meta.scope == Scope::File && (0..rule.absents.len()).any(met) {
             continue;
         }
         let Some(root) = &rule.root else { continue };
@@ -511,7 +573,11 @@ fn analyse_js(
             if let Some(at) = root.eval(node, &cx)
                 && seen.insert(at.byte_range())
             {
-                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, at.byte_range(), Section::Js) });
+                let mut finding = finding(rule, file, src, at.byte_range(), Section::Js);
+                if let Some(imports) = imports.as_ref() {
+                    finding.related = imports.project.related(js.origins_at(at));
+                }
+                out.pending.push(Pending { rule: ri, finding });
             }
         }
     }
@@ -718,19 +784,6 @@ fn first_error_line(root: Node<'_>) -> usize {
     root.start_position().row + 1
 }
 
-fn position(src: &str, byte: usize) -> Position {
-    let mut byte = byte.min(src.len());
-    while !src.is_char_boundary(byte) {
-        byte -= 1;
-    }
-    let before = &src[..byte];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Position {
-        line: before.bytes().filter(|b| *b == b'\n').count() + 1,
-        column: before[line_start..].chars().count() + 1,
-    }
-}
-
 /// A finding of `rule` at `at`, worded by the rule section that matched.
 fn finding(rule: &Rule, file: &SourceFile, src: &str, at: std::ops::Range<usize>, section: Section) -> Finding {
     let m = &rule.meta;
@@ -756,17 +809,19 @@ fn finding(rule: &Rule, file: &SourceFile, src: &str, at: std::ops::Range<usize>
         location: Location {
             path: display_path(&file.path),
             rel_path: file.rel.clone(),
-            start: position(src, at.start),
-            end: position(src, at.end),
+            start: Position::in_text(src, at.start),
+            end: Position::in_text(src, at.end),
             bytes: at,
         },
         test_code,
         certificate: None,
         fingerprint: String::new(),
+        related: Vec::new(),
     }
 }
 
-fn display_path(p: &Path) -> String {
+/// A path as reports show it: as walked, without a leading `./`.
+pub fn display_path(p: &Path) -> String {
     let s = p.display().to_string();
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }

@@ -95,6 +95,32 @@ pub struct Position {
     pub column: usize,
 }
 
+impl Position {
+    /// The position of byte `byte` of `src` (a byte inside a character counts as that character).
+    pub fn in_text(src: &str, byte: usize) -> Self {
+        let mut byte = byte.min(src.len());
+        while !src.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        let before = &src[..byte];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Position {
+            line: before.bytes().filter(|b| *b == b'\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
+}
+
+/// Another place a finding depends on: where a value that crossed a module boundary is defined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// What is there, e.g. "`tlsOptions`, imported from src/tls/options.ts".
+    pub message: String,
+    /// Where.
+    #[serde(flatten)]
+    pub location: Location,
+}
+
 /// Where a finding points: a file and a span in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
@@ -137,6 +163,9 @@ pub struct Finding {
     /// Stable identity across line moves: rule, path and the normalised text of the finding's first line.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub fingerprint: String,
+    /// Places in other files the finding relies on (values followed across modules).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
 }
 
 /// A fingerprint from the rule, the path and a piece of text (whitespace runs collapse, so re-indenting or
@@ -166,6 +195,7 @@ impl Finding {
             test_code: false,
             certificate: None,
             fingerprint: String::new(),
+            related: Vec::new(),
         }
     }
 

@@ -259,6 +259,7 @@ fn probe_findings(
             test_code: false,
             certificate: None,
             fingerprint: v["fingerprint"].as_str().unwrap_or_default().to_string(),
+            related: Vec::new(),
         })
     };
     let findings = doc["findings"]

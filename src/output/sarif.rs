@@ -66,6 +66,21 @@ fn artifact(path: &str) -> Value {
     }
 }
 
+/// A SARIF `location` for a span of a file.
+fn physical(loc: &crate::finding::Location) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": artifact(&loc.path),
+            "region": {
+                "startLine": loc.start.line,
+                "startColumn": loc.start.column,
+                "endLine": loc.end.line,
+                "endColumn": loc.end.column,
+            },
+        },
+    })
+}
+
 /// Renders one SARIF run with the full rule catalogue; `category` is the stable `automationDetails.id`.
 pub fn render(report: &ScanReport, rules: &RuleSet, category: &str) -> String {
     let catalogue: Vec<Value> = rules
@@ -104,22 +119,11 @@ pub fn render(report: &ScanReport, rules: &RuleSet, category: &str) -> String {
         .iter()
         .map(|f| {
             let index = rules.rules.iter().position(|r| r.meta.id == f.rule);
-            let loc = &f.location;
             let mut result = json!({
                 "ruleId": f.rule,
                 "level": level(f.severity),
                 "message": {"text": f.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": artifact(&loc.path),
-                        "region": {
-                            "startLine": loc.start.line,
-                            "startColumn": loc.start.column,
-                            "endLine": loc.end.line,
-                            "endColumn": loc.end.column,
-                        },
-                    },
-                }],
+                "locations": [physical(&f.location)],
                 "partialFingerprints": {"mcp-tls-audit/v1": f.fingerprint},
                 "properties": {"severity": f.severity, "confidence": f.confidence},
             });
@@ -128,6 +132,18 @@ pub fn render(report: &ScanReport, rules: &RuleSet, category: &str) -> String {
             }
             if let Some(cert) = &f.certificate {
                 result["properties"]["certificate"] = json!(cert);
+            }
+            if !f.related.is_empty() {
+                let related: Vec<Value> = (1..)
+                    .zip(&f.related)
+                    .map(|(id, r)| {
+                        let mut l = physical(&r.location);
+                        l["id"] = json!(id);
+                        l["message"] = json!({"text": r.message});
+                        l
+                    })
+                    .collect();
+                result["relatedLocations"] = json!(related);
             }
             result
         })

@@ -77,6 +77,11 @@ pub fn render(report: &ScanReport, color: bool) -> String {
         if diag.source.is_none() {
             out.push_str(&format!("  at {}\n", f.location.path));
         }
+        // The cross-module steps the finding relies on.
+        for r in &f.related {
+            let l = &r.location;
+            out.push_str(&format!("  via {}:{}:{}: {}\n", l.path, l.start.line, l.start.column, r.message));
+        }
         out.push('\n');
     }
     out.push_str(&summary(report));

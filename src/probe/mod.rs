@@ -120,6 +120,7 @@ impl ProbeReport {
                     test_code: false,
                     certificate: None,
                     fingerprint: crate::finding::fingerprint(rule.meta.id.as_str(), &self.url, c.id),
+                    related: Vec::new(),
                 })
             })
             .collect()

@@ -213,7 +213,8 @@ fn tls_context<'t>(c: &TlsContextCondition, node: Node<'t>, file: &JsFile<'t>) -
     match &c.at {
         None => Some(node),
         Some(key) => match ctx.lookup(key) {
-            Lookup::Found(p) => Some(p.node),
+            // A property of another module's object: the finding stays at the call that uses it.
+            Lookup::Found(p) => Some(p.node.unwrap_or(node)),
             _ => None,
         },
     }

@@ -13,5 +13,6 @@ mod hostile;
 mod mint;
 mod prefilter;
 mod probe;
+mod projects;
 mod support;
 mod suppressions;

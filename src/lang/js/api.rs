@@ -1,6 +1,7 @@
 //! The Node.js TLS APIs the rules know: which calls create TLS servers and clients, and where their options are.
-use super::value::{Lookup, Obj, Resolver, Value};
+use super::value::{Lookup, Obj, Resolver, Value, has_param, substitute};
 use crate::rule::model::Role;
+use std::collections::HashMap;
 use tree_sitter::Node;
 
 /// A call that creates a TLS server or client.
@@ -113,8 +114,69 @@ impl<'t> TlsContext<'t> {
     }
 }
 
-/// Finds the TLS servers and clients created by `calls`.
+/// A TLS server or client a function creates from its parameters, one level deep:
+/// `function createMtlsServer(opts) { return https.createServer({ ...defaults, ...opts }, app) }`.
+#[derive(Debug, Clone)]
+pub struct WrapperSink<'t> {
+    /// Server or client.
+    pub role: Role,
+    /// The options, with the function's parameters as [`Value::Param`].
+    pub options: Value<'t>,
+    aliases: &'static [(&'static str, &'static str)],
+    /// The sink call, in the wrapper's own file.
+    pub call: Option<Node<'t>>,
+    /// Where the sink is, for a function of another module.
+    pub origin: Option<super::value::Origin>,
+}
+
+impl WrapperSink<'_> {
+    /// The same sink, seen from another module: no syntax nodes.
+    pub fn detach(&self, r: &Resolver<'_, '_>, origin: &super::value::Origin) -> WrapperSink<'static> {
+        WrapperSink {
+            role: self.role,
+            options: super::project::detach(r, self.options.clone(), origin, 0),
+            aliases: self.aliases,
+            call: None,
+            origin: Some(origin.clone()),
+        }
+    }
+}
+
+/// The TLS sinks inside function `f` whose options depend on its parameters.
+pub fn wrapper_sinks<'t>(r: &Resolver<'_, 't>, f: Node<'t>) -> Vec<WrapperSink<'t>> {
+    let w = Resolver { wrapper: Some(f), ..*r };
+    let inside: Vec<Node<'t>> = r
+        .index
+        .calls
+        .iter()
+        .copied()
+        .filter(|c| f.start_byte() < c.start_byte() && c.end_byte() <= f.end_byte())
+        .collect();
+    sink_contexts(&w, &inside, None)
+        .into_iter()
+        .filter(|c| has_param(&c.options))
+        .map(|c| WrapperSink {
+            role: c.role,
+            options: c.options,
+            aliases: c.aliases,
+            call: Some(c.anchor),
+            origin: None,
+        })
+        .collect()
+}
+
+/// Finds the TLS servers and clients created by `calls`, directly or through a wrapper function.
 pub fn contexts<'t>(r: &Resolver<'_, 't>, calls: &[Node<'t>]) -> Vec<TlsContext<'t>> {
+    let mut wrappers = HashMap::new();
+    sink_contexts(r, calls, Some(&mut wrappers))
+}
+
+/// Contexts at known sinks; with `wrappers` (a cache by function node), also at calls of wrapper functions.
+fn sink_contexts<'t>(
+    r: &Resolver<'_, 't>,
+    calls: &[Node<'t>],
+    mut wrappers: Option<&mut HashMap<usize, Vec<WrapperSink<'t>>>>,
+) -> Vec<TlsContext<'t>> {
     let mut out = Vec::new();
     for &call in calls {
         let callee = match call.kind() {
@@ -131,6 +193,8 @@ pub fn contexts<'t>(r: &Resolver<'_, 't>, calls: &[Node<'t>]) -> Vec<TlsContext<
         let Some(sink) = SINKS.iter().find(|s| s.names.contains(&name.as_str())) else {
             if let Some(ctx) = nested_client_block(r, call, &name) {
                 out.push(ctx);
+            } else if let (Some(cache), Some(callee)) = (wrappers.as_deref_mut(), callee) {
+                out.extend(wrapped(r, call, callee, cache));
             }
             continue;
         };
@@ -142,6 +206,8 @@ pub fn contexts<'t>(r: &Resolver<'_, 't>, calls: &[Node<'t>]) -> Vec<TlsContext<
                     Lookup::Absent => Value::Undefined,
                     Lookup::Unknown => Value::Unknown,
                 },
+                // A wrapper's `opts.https`: not followed.
+                Value::Param(_) => Value::Unknown,
                 other => other,
             };
         }
@@ -153,12 +219,46 @@ pub fn contexts<'t>(r: &Resolver<'_, 't>, calls: &[Node<'t>]) -> Vec<TlsContext<
                 continue;
             }
         }
-        if !matches!(options, Value::Object(_)) {
+        if !matches!(options, Value::Object(_) | Value::Param(_)) {
             options = Value::Unknown;
         }
         out.push(TlsContext { role: sink.role, anchor: call, options, aliases: sink.aliases });
     }
     out
+}
+
+/// The contexts a call of a wrapper function creates: the wrapper's sinks with the call's arguments.
+fn wrapped<'t>(
+    r: &Resolver<'_, 't>,
+    call: Node<'t>,
+    callee: Node<'t>,
+    cache: &mut HashMap<usize, Vec<WrapperSink<'t>>>,
+) -> Vec<TlsContext<'t>> {
+    if !matches!(callee.kind(), "identifier" | "member_expression") {
+        return Vec::new();
+    }
+    let sinks = match r.value(callee) {
+        Value::Function(f) => cache.entry(f.id()).or_insert_with(|| wrapper_sinks(r, f)).clone(),
+        Value::Foreign(f) => f.sinks.clone(),
+        _ => return Vec::new(),
+    };
+    if sinks.is_empty() {
+        return Vec::new();
+    }
+    let args: Vec<Value<'t>> = r.args(call).into_iter().map(|a| r.value(a)).collect();
+    sinks
+        .into_iter()
+        .map(|s| {
+            let mut options = substitute(s.options, &args);
+            if let (Value::Object(o), Some(origin)) = (&mut options, s.origin) {
+                o.origins.push(origin);
+            }
+            if !matches!(options, Value::Object(_)) {
+                options = Value::Unknown;
+            }
+            TlsContext { role: s.role, anchor: call, options, aliases: s.aliases }
+        })
+        .collect()
 }
 
 /// The options argument: the first argument that resolves to an object. `None` options are an empty object when
@@ -167,7 +267,7 @@ fn options_argument<'t>(r: &Resolver<'_, 't>, call: Node<'t>) -> Option<Value<'t
     let mut unknown = false;
     for arg in r.args(call) {
         match r.value(arg) {
-            v @ Value::Object(_) => return Some(v),
+            v @ (Value::Object(_) | Value::Param(_)) => return Some(v),
             Value::Unknown | Value::Call { .. } => unknown = true,
             _ => {}
         }

@@ -1,11 +1,14 @@
 //! JavaScript and TypeScript: tree-sitter parsing, value resolution, and the facts JS rules ask about.
 pub mod api;
+pub mod modules;
 pub mod predicates;
+pub mod project;
 pub mod scope;
 pub mod value;
 
 use crate::rule::model::Role;
 use api::TlsContext;
+use project::Imports;
 use scope::{FileIndex, property_key, text};
 use std::cell::OnceCell;
 use std::collections::HashSet;
@@ -20,14 +23,17 @@ pub struct JsFile<'t> {
     pub tree: &'t Tree,
     /// Declarations and call sites.
     pub index: FileIndex<'t>,
+    /// Where imports of other project modules lead.
+    imports: Option<&'t Imports<'t>>,
     contexts: OnceCell<Vec<TlsContext<'t>>>,
     roles: OnceCell<[HashSet<usize>; 2]>,
 }
 
 impl<'t> JsFile<'t> {
     /// Indexes a parsed file.
-    pub fn new(src: &'t str, tree: &'t Tree) -> Self {
-        Self { src, tree, index: FileIndex::build(tree, src), contexts: OnceCell::new(), roles: OnceCell::new() }
+    pub fn new(src: &'t str, tree: &'t Tree, imports: Option<&'t Imports<'t>>) -> Self {
+        let index = FileIndex::build(tree, src);
+        Self { src, tree, index, imports, contexts: OnceCell::new(), roles: OnceCell::new() }
     }
 
     /// The depth of the syntax tree's deepest node.
@@ -37,12 +43,25 @@ impl<'t> JsFile<'t> {
 
     /// A resolver over this file.
     pub fn resolver(&self) -> Resolver<'_, 't> {
-        Resolver { index: &self.index, src: self.src }
+        Resolver { index: &self.index, src: self.src, imports: self.imports, wrapper: None }
     }
 
     /// Every TLS server and client created in the file.
     pub fn contexts(&self) -> &[TlsContext<'t>] {
         self.contexts.get_or_init(|| api::contexts(&self.resolver(), &self.index.calls))
+    }
+
+    /// Where the options of the TLS contexts at or around `node` came from in other modules.
+    pub fn origins_at(&self, node: Node<'t>) -> Vec<value::Origin> {
+        let around =
+            |c: &&TlsContext<'t>| c.anchor.start_byte() <= node.start_byte() && node.end_byte() <= c.anchor.end_byte();
+        let mut out: Vec<value::Origin> = Vec::new();
+        for o in self.contexts().iter().filter(around).filter_map(TlsContext::object).flat_map(|o| &o.origins) {
+            if !out.contains(o) {
+                out.push(o.clone());
+            }
+        }
+        out
     }
 
     /// The TLS context created at `node`, if any.
@@ -56,7 +75,7 @@ impl<'t> JsFile<'t> {
             let mut sets = [HashSet::new(), HashSet::new()];
             for ctx in self.contexts() {
                 if let Some(o) = ctx.object() {
-                    sets[ctx.role as usize].extend(o.literals.iter().copied());
+                    sets[ctx.role as usize].extend(o.literals.iter().map(|n| n.id()));
                 }
             }
             sets
@@ -83,14 +102,14 @@ impl<'t> JsFile<'t> {
             return true;
         }
         let Some(object) = node.parent().filter(|p| p.kind() == "object") else { return true };
-        let overridden = |o: &value::Obj<'t>| matches!(o.lookup(name), Lookup::Found(p) if p.node != node);
+        let overridden = |o: &value::Obj<'t>| matches!(o.lookup(name), Lookup::Found(p) if p.node != Some(node));
         if let Value::Object(o) = self.resolver().value(object)
             && overridden(&o)
         {
             return false;
         }
         // A shared base object (`const base = {...}`) whose every TLS use sets the key again is not in effect.
-        let mut uses = self.contexts().iter().filter_map(|c| c.object()).filter(|o| o.literals.contains(&object.id()));
+        let mut uses = self.contexts().iter().filter_map(|c| c.object()).filter(|o| o.literals.contains(&object));
         let first = uses.next();
         !(first.is_some_and(&overridden) && uses.all(overridden))
     }
@@ -121,7 +140,7 @@ impl<'t> JsFile<'t> {
         match node.kind() {
             "pair" | "shorthand_property_identifier" | "method_definition" => {
                 let Some(object) = node.parent().filter(|p| p.kind() == "object") else { return false };
-                if literals.contains(&object.id()) {
+                if literals.contains(&object.id()) || self.used_elsewhere_as(object, role) {
                     return true;
                 }
                 // `requestCert` in options passed to a client call (`tls.connect`) does not make them a server's.
@@ -132,12 +151,28 @@ impl<'t> JsFile<'t> {
             "assignment_expression" => {
                 let target = node.child_by_field_name("left").and_then(|l| l.child_by_field_name("object"));
                 match target.map(|t| self.resolver().value(t)) {
-                    Some(Value::Object(o)) => o.literals.iter().any(|l| literals.contains(l)),
+                    Some(Value::Object(o)) => o.literals.iter().any(|l| literals.contains(&l.id())),
                     _ => false,
                 }
             }
             _ => false,
         }
+    }
+
+    /// Whether another project module uses this object literal as the options of a TLS endpoint of `role`.
+    fn used_elsewhere_as(&self, object: Node<'t>, role: Role) -> bool {
+        self.imports.is_some_and(|i| i.project.roles[role as usize].contains(&(i.file, object.start_byte())))
+    }
+
+    /// The object literals of other modules that this file's TLS endpoints use, by role.
+    pub fn foreign_uses(&self) -> Vec<(Role, (usize, usize))> {
+        let mut out = Vec::new();
+        for ctx in self.contexts() {
+            if let Some(o) = ctx.object() {
+                out.extend(o.homes.iter().map(|h| (ctx.role, *h)));
+            }
+        }
+        out
     }
 
     /// An object literal that only a server would carry: `requestCert` or `isServer: true`.

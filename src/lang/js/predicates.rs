@@ -120,7 +120,7 @@ mod tests {
 
     fn accepts(src: &str) -> bool {
         let tree = parse(src);
-        let file = JsFile::new(src, &tree);
+        let file = JsFile::new(src, &tree, None);
         accepts_all(&file, first(&tree, "arrow_function"))
     }
 
@@ -161,7 +161,7 @@ mod tests {
             format!("const k = ['-----BEGIN RSA PRIVATE KEY-----', '{MATERIAL}'].join('\\n');"),
         ] {
             let tree = parse(&src);
-            let file = JsFile::new(&src, &tree);
+            let file = JsFile::new(&src, &tree, None);
             let at = private_key_literal(&file, first(&tree, "string")).expect("found");
             assert_eq!(at.start_position().column, 10, "{src}");
         }

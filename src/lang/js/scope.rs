@@ -106,6 +106,8 @@ pub struct FileIndex<'t> {
     member_assignments: HashMap<&'t str, Vec<Node<'t>>>,
     /// The depth of the deepest node (the root is at 0).
     pub depth: usize,
+    /// Module specifiers written as string literals: `import`, `export … from` and `require()`.
+    pub specifiers: Vec<String>,
 }
 
 fn is_block_scope(kind: &str) -> bool {
@@ -179,7 +181,21 @@ impl<'t> FileIndex<'t> {
         };
         let function = scopes.iter().rev().find(|(_, f)| *f).map_or(block, |(n, _)| *n);
         match node.kind() {
-            "call_expression" | "new_expression" => self.calls.push(node),
+            "call_expression" | "new_expression" => {
+                self.calls.push(node);
+                let callee = node.child_by_field_name("function");
+                if callee.is_some_and(|c| c.kind() == "identifier" && text(c, src) == "require")
+                    && let Some(arg) = node.child_by_field_name("arguments").and_then(|a| a.named_child(0))
+                    && arg.kind() == "string"
+                {
+                    self.specifiers.push(normalise_module(&string_content(arg, src)));
+                }
+            }
+            "export_statement" => {
+                if let Some(source) = node.child_by_field_name("source") {
+                    self.specifiers.push(normalise_module(&string_content(source, src)));
+                }
+            }
             "assignment_expression" => {
                 let base = node
                     .child_by_field_name("left")
@@ -206,7 +222,12 @@ impl<'t> FileIndex<'t> {
                     self.add(text(name, src), kind, block, node.start_byte());
                 }
             }
-            "import_statement" => self.bind_import(node, block, src),
+            "import_statement" => {
+                if let Some(source) = node.child_by_field_name("source") {
+                    self.specifiers.push(normalise_module(&string_content(source, src)));
+                }
+                self.bind_import(node, block, src)
+            }
             "formal_parameters" => self.bind_opaque(node, block, src),
             "arrow_function" => {
                 if let Some(p) = node.child_by_field_name("parameter") {
@@ -320,7 +341,7 @@ impl<'t> FileIndex<'t> {
                         match part.kind() {
                             "identifier" => self.add(
                                 text(part, src),
-                                DeclKind::Import { module: module.clone(), name: None },
+                                DeclKind::Import { module: module.clone(), name: Some("default".into()) },
                                 scope,
                                 part.start_byte(),
                             ),

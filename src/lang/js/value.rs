@@ -1,6 +1,8 @@
 //! What a JS/TS expression means within its file: constants, object literals merged through spreads and
 //! identifiers, and canonical names of imported APIs (`import { Agent } from 'undici'` makes `Agent` `undici.Agent`).
+use super::project::Imports;
 use super::scope::{DeclKind, FileIndex, normalise_module, property_key, string_content, text};
+use std::sync::Arc;
 use tree_sitter::Node;
 
 /// How far the resolver follows identifiers, spreads and calls before it gives up with `Unknown`.
@@ -25,15 +27,43 @@ pub enum Value<'t> {
     Array(Vec<Value<'t>>),
     /// A function or method.
     Function(Node<'t>),
+    /// A function of another module, known by what a call to it returns.
+    Foreign(Arc<Foreign>),
+    /// The n-th parameter of the function being summarised as a wrapper (see `api::wrapper_sinks`).
+    Param(usize),
     /// The result of a call or `new` whose callee has this canonical name.
     Call {
         /// Canonical callee, e.g. `fs.readFileSync`.
         callee: String,
-        /// The call node.
-        node: Node<'t>,
     },
     /// Not known statically: a parameter, an import, the environment, a condition.
     Unknown,
+}
+
+/// A function defined in another module.
+#[derive(Debug)]
+pub struct Foreign {
+    /// What a call returns, when it has a single `return` of a known value.
+    pub returns: Value<'static>,
+    /// The TLS servers and clients it creates from its parameters.
+    pub sinks: Vec<super::api::WrapperSink<'static>>,
+    /// Where the function is defined.
+    pub origin: Origin,
+}
+
+/// Where a value that comes from another module is defined: the export (or function) that provides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The module's index in the scan's file list.
+    pub file: usize,
+    /// The byte range of the defining node.
+    pub bytes: std::ops::Range<usize>,
+    /// Where the defining node starts.
+    pub start: crate::finding::Position,
+    /// Where it ends.
+    pub end: crate::finding::Position,
+    /// What is defined there: `tlsOptions`, `default export`, `makeTlsOptions()`.
+    pub what: String,
 }
 
 /// One entry of an object literal, in source order.
@@ -43,6 +73,8 @@ pub enum Entry<'t> {
     Prop(Prop<'t>),
     /// A spread of something unknown, or a computed key: it may set any key.
     Opaque,
+    /// A spread of the n-th parameter of the function being summarised as a wrapper.
+    Param(usize),
 }
 
 /// A property with a known key.
@@ -52,8 +84,9 @@ pub struct Prop<'t> {
     pub key: String,
     /// Its value.
     pub value: Value<'t>,
-    /// The `pair`, `shorthand_property_identifier` or `method_definition` node.
-    pub node: Node<'t>,
+    /// The `pair`, `shorthand_property_identifier` or `method_definition` node; `None` in an object that comes
+    /// from another module.
+    pub node: Option<Node<'t>>,
 }
 
 /// An object value: entries in order (later entries win) and the literal nodes merged into it.
@@ -61,8 +94,12 @@ pub struct Prop<'t> {
 pub struct Obj<'t> {
     /// Entries in source order, spreads expanded.
     pub entries: Vec<Entry<'t>>,
-    /// Ids of the object literal nodes this value was built from.
-    pub literals: Vec<usize>,
+    /// This file's object literals this value was built from.
+    pub literals: Vec<Node<'t>>,
+    /// Object literals of other modules it was built from: (file index, start byte).
+    pub homes: Vec<(usize, usize)>,
+    /// Where the parts that come from other modules are defined.
+    pub origins: Vec<Origin>,
 }
 
 /// The result of looking a key up in an object.
@@ -82,7 +119,7 @@ impl<'t> Obj<'t> {
         for entry in self.entries.iter().rev() {
             match entry {
                 Entry::Prop(p) if p.key == key => return Lookup::Found(p),
-                Entry::Opaque => return Lookup::Unknown,
+                Entry::Opaque | Entry::Param(_) => return Lookup::Unknown,
                 Entry::Prop(_) => {}
             }
         }
@@ -98,8 +135,8 @@ impl Value<'_> {
             Value::Num(n) => Some(*n != 0.0 && !n.is_nan()),
             Value::Str(s) => Some(!s.is_empty()),
             Value::Null | Value::Undefined => Some(false),
-            Value::Object(_) | Value::Array(_) | Value::Function(_) => Some(true),
-            Value::Call { .. } | Value::Unknown => None,
+            Value::Object(_) | Value::Array(_) | Value::Function(_) | Value::Foreign(_) => Some(true),
+            Value::Call { .. } | Value::Param(_) | Value::Unknown => None,
         }
     }
 }
@@ -111,6 +148,10 @@ pub struct Resolver<'a, 't> {
     pub index: &'a FileIndex<'t>,
     /// The file's text.
     pub src: &'t str,
+    /// Where imports of other project modules lead; `None` when they stay unknown.
+    pub imports: Option<&'a Imports<'a>>,
+    /// The function being summarised as a wrapper: its parameters resolve to [`Value::Param`].
+    pub wrapper: Option<Node<'t>>,
 }
 
 /// Skips wrappers that do not change a value: parentheses, `as`, `satisfies`, `!`, `<T>x`, `await`.
@@ -211,7 +252,7 @@ impl<'a, 't> Resolver<'a, 't> {
             }
             "call_expression" => self.call(node, d),
             "new_expression" => match node.child_by_field_name("constructor") {
-                Some(c) => Value::Call { callee: self.canonical_at(c, d).unwrap_or_default(), node },
+                Some(c) => Value::Call { callee: self.canonical_at(c, d).unwrap_or_default() },
                 None => Value::Unknown,
             },
             "arrow_function"
@@ -276,8 +317,34 @@ impl<'a, 't> Resolver<'a, 't> {
                 _ => Value::Unknown,
             },
             DeclKind::Function(f) => Value::Function(*f),
+            DeclKind::Import { module, name } => self.import(module, name.as_deref()),
+            DeclKind::Opaque => self.param(decl.at).map_or(Value::Unknown, Value::Param),
             _ => Value::Unknown,
         }
+    }
+
+    /// The index of the wrapper's plain parameter declared at byte `at`.
+    fn param(&self, at: usize) -> Option<usize> {
+        let w = self.wrapper?;
+        if let Some(single) = w.child_by_field_name("parameter") {
+            return (single.start_byte() == at).then_some(0);
+        }
+        let params = w.child_by_field_name("parameters")?;
+        let mut c = params.walk();
+        let list: Vec<Node<'t>> = params.named_children(&mut c).filter(|n| n.kind() != "comment").collect();
+        list.iter().position(|p| {
+            // `opts`, `opts?: T`, `opts: T` (TypeScript wraps the name in a parameter node).
+            let name = match p.kind() {
+                "required_parameter" | "optional_parameter" => p.child_by_field_name("pattern"),
+                _ => Some(*p),
+            };
+            name.is_some_and(|n| n.kind() == "identifier" && n.start_byte() == at)
+        })
+    }
+
+    /// Export `name` of a project module (see [`Imports::value`]); `Unknown` for packages and built-ins.
+    fn import(&self, module: &str, name: Option<&str>) -> Value<'t> {
+        self.imports.and_then(|i| i.value(module, name)).unwrap_or(Value::Unknown)
     }
 
     /// Adds `name.key = value` assignments to the object bound by the declaration at `decl_at`.
@@ -290,7 +357,7 @@ impl<'a, 't> Resolver<'a, 't> {
             let key = assign.child_by_field_name("left").and_then(|l| self.member_key(l));
             match (key, assign.child_by_field_name("right")) {
                 (Some(key), Some(right)) => {
-                    obj.entries.push(Entry::Prop(Prop { key, value: self.eval(right, d), node: assign }))
+                    obj.entries.push(Entry::Prop(Prop { key, value: self.eval(right, d), node: Some(assign) }))
                 }
                 _ => obj.entries.push(Entry::Opaque),
             }
@@ -298,7 +365,7 @@ impl<'a, 't> Resolver<'a, 't> {
     }
 
     fn object(&self, node: Node<'t>, d: u8) -> Obj<'t> {
-        let mut obj = Obj { entries: Vec::new(), literals: vec![node.id()] };
+        let mut obj = Obj { entries: Vec::new(), literals: vec![node], homes: Vec::new(), origins: Vec::new() };
         let mut c = node.walk();
         for child in node.named_children(&mut c) {
             match child.kind() {
@@ -306,7 +373,7 @@ impl<'a, 't> Resolver<'a, 't> {
                     let key = child.child_by_field_name("key").and_then(|k| property_key(k, self.src));
                     match (key, child.child_by_field_name("value")) {
                         (Some(key), Some(v)) => {
-                            obj.entries.push(Entry::Prop(Prop { key, value: self.eval(v, d), node: child }))
+                            obj.entries.push(Entry::Prop(Prop { key, value: self.eval(v, d), node: Some(child) }))
                         }
                         _ => obj.entries.push(Entry::Opaque),
                     }
@@ -314,20 +381,25 @@ impl<'a, 't> Resolver<'a, 't> {
                 "shorthand_property_identifier" => {
                     let key = text(child, self.src).to_string();
                     let value = self.binding(&key, child.start_byte(), d);
-                    obj.entries.push(Entry::Prop(Prop { key, value, node: child }));
+                    obj.entries.push(Entry::Prop(Prop { key, value, node: Some(child) }));
                 }
                 "method_definition" => {
                     match child.child_by_field_name("name").and_then(|k| property_key(k, self.src)) {
-                        Some(key) => {
-                            obj.entries.push(Entry::Prop(Prop { key, value: Value::Function(child), node: child }))
-                        }
+                        Some(key) => obj.entries.push(Entry::Prop(Prop {
+                            key,
+                            value: Value::Function(child),
+                            node: Some(child),
+                        })),
                         None => obj.entries.push(Entry::Opaque),
                     }
                 }
                 "spread_element" => match child.named_child(0).map(|a| self.eval(a, d)) {
+                    Some(Value::Param(i)) => obj.entries.push(Entry::Param(i)),
                     Some(Value::Object(inner)) => {
                         obj.entries.extend(inner.entries);
                         obj.literals.extend(inner.literals);
+                        obj.homes.extend(inner.homes);
+                        obj.origins.extend(inner.origins);
                     }
                     Some(Value::Null | Value::Undefined) => {}
                     _ => obj.entries.push(Entry::Opaque),
@@ -366,6 +438,18 @@ impl<'a, 't> Resolver<'a, 't> {
                 _ => Value::Unknown,
             };
         }
+        if callee.kind() == "identifier"
+            && text(callee, self.src) == "require"
+            && let Some(Value::Str(spec)) = args.first().map(|a| self.eval(*a, d))
+            && let Some(v) = self.imports.and_then(|i| i.value(&normalise_module(&spec), None))
+        {
+            return v;
+        }
+        if matches!(callee.kind(), "identifier" | "member_expression")
+            && let Value::Foreign(f) = self.eval(callee, d)
+        {
+            return f.returns.clone();
+        }
         let name = self.canonical_at(callee, d).unwrap_or_default();
         match name.as_str() {
             "Object.freeze" | "Promise.all" | "Promise.resolve" => {
@@ -378,6 +462,8 @@ impl<'a, 't> Resolver<'a, 't> {
                         Value::Object(o) => {
                             merged.entries.extend(o.entries);
                             merged.literals.extend(o.literals);
+                            merged.homes.extend(o.homes);
+                            merged.origins.extend(o.origins);
                         }
                         _ => merged.entries.push(Entry::Opaque),
                     }
@@ -392,7 +478,7 @@ impl<'a, 't> Resolver<'a, 't> {
         {
             return self.eval(ret, d);
         }
-        Value::Call { callee: name, node }
+        Value::Call { callee: name }
     }
 
     /// The argument expressions of a call or `new`.
@@ -506,4 +592,47 @@ fn parse_number(s: &str) -> Option<f64> {
         return u64::from_str_radix(o, 8).ok().map(|v| v as f64);
     }
     s.parse().ok()
+}
+
+/// `v` with a wrapper's parameters replaced by a call's arguments (a missing argument is `undefined`).
+pub fn substitute<'t>(v: Value<'t>, args: &[Value<'t>]) -> Value<'t> {
+    match v {
+        Value::Param(i) => args.get(i).cloned().unwrap_or(Value::Undefined),
+        Value::Array(items) => Value::Array(items.into_iter().map(|x| substitute(x, args)).collect()),
+        Value::Object(o) => {
+            let mut out = Obj { entries: Vec::new(), literals: o.literals, homes: o.homes, origins: o.origins };
+            for e in o.entries {
+                match e {
+                    Entry::Prop(p) => out.entries.push(Entry::Prop(Prop { value: substitute(p.value, args), ..p })),
+                    Entry::Param(i) => match args.get(i) {
+                        Some(Value::Object(a)) => {
+                            out.entries.extend(a.entries.iter().cloned());
+                            out.literals.extend(a.literals.iter().copied());
+                            out.homes.extend(a.homes.iter().copied());
+                            out.origins.extend(a.origins.iter().cloned());
+                        }
+                        None | Some(Value::Undefined | Value::Null) => {}
+                        Some(_) => out.entries.push(Entry::Opaque),
+                    },
+                    Entry::Opaque => out.entries.push(Entry::Opaque),
+                }
+            }
+            Value::Object(out)
+        }
+        other => other,
+    }
+}
+
+/// Whether a wrapper's parameter shows through in `v`.
+pub fn has_param(v: &Value<'_>) -> bool {
+    match v {
+        Value::Param(_) => true,
+        Value::Array(items) => items.iter().any(has_param),
+        Value::Object(o) => o.entries.iter().any(|e| match e {
+            Entry::Param(_) => true,
+            Entry::Prop(p) => has_param(&p.value),
+            Entry::Opaque => false,
+        }),
+        _ => false,
+    }
 }
