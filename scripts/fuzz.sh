@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh smoke [SECONDS]       CI: build without a sanitizer, seed, and fuzz each target briefly
 #
 # Targets: js, rust, cert, config, rule, probe_answer (see src/fuzz.rs). A crash's input becomes a file in
-# tests/fuzz-regressions/TARGET/ named after its cause; `cargo test fuzz_regressions` replays them all.
+# tests/fuzz-regressions/TARGET/, and a test in tests/integration/fuzz_smoke.rs named after its cause replays it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGETS=(js rust cert config rule probe_answer)

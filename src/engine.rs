@@ -127,6 +127,14 @@ struct FileOutcome {
     path: PathBuf,
 }
 
+/// Parser steps per source byte after which a parse is abandoned. Real code needs at most 2 (the 476 files the
+/// benchmark corpus and the fixtures parse: median 0.6, minified bundles up to 1.9); tree-sitter's error recovery
+/// on some malformed TSX needs hundreds of thousands, with memory to match (a fuzzed 4.7 KB file took 449 s and
+/// 5.3 GB before this limit).
+const PARSE_STEPS_PER_BYTE: usize = 100;
+/// The step budget of small files.
+const MIN_PARSE_STEPS: usize = 200_000;
+
 /// Syntax-tree depth below which queries find nothing. Query cursors slow down superlinearly with depth (a
 /// call nested 40,000 deep takes seconds); ordinary code, even minified, stays far above this limit.
 const MAX_QUERY_DEPTH: u32 = 1_000;
@@ -145,33 +153,8 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
         report.messages.extend(problems);
         let all: Vec<usize> = (0..files.len()).collect();
         let mut outcomes = analyse_parallel(rules, &active, &files, &all, opts, Some(&project));
-        // Files whose values came from other project modules: summarise those modules, then look again.
-        let again: Vec<usize> = (0..files.len()).filter(|&i| !outcomes[i].imports.is_empty()).collect();
-        if !again.is_empty() {
-            let consulted: Vec<usize> = again.iter().flat_map(|&i| outcomes[i].imports.iter().copied()).collect();
-            project.summarise_imports(&files, &consulted);
-            for (i, o) in outcomes.iter().enumerate().filter(|(_, o)| !o.absent_hits.is_empty()) {
-                project.absent_hits.insert(i, o.absent_hits.clone());
-            }
-            for &i in &again {
-                project.set_reach(i, outcomes[i].imports.iter().chain(&outcomes[i].module_deps).copied());
-            }
-            for (i, outcome) in again.iter().zip(analyse_parallel(rules, &active, &files, &again, opts, Some(&project)))
-            {
-                outcomes[*i] = outcome;
-            }
-            // Options objects whose TLS endpoint is in another module: their files are judged again, knowing it.
-            for (role, home) in again.iter().flat_map(|&i| outcomes[i].foreign_uses.iter().copied()) {
-                project.roles[role as usize].insert(home);
-            }
-            let mut owners: Vec<usize> = project.roles.iter().flatten().map(|(file, _)| *file).collect();
-            owners.sort_unstable();
-            owners.dedup();
-            for (i, outcome) in
-                owners.iter().zip(analyse_parallel(rules, &active, &files, &owners, opts, Some(&project)))
-            {
-                outcomes[*i] = outcome;
-            }
+        if let Some(note) = follow_imports(rules, &active, &files, opts, &mut project, &mut outcomes) {
+            report.messages.push(Message::new(Level::Verbose, root, note));
         }
         collect(rules, &active, outcomes, &mut report);
     }
@@ -196,6 +179,51 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
     }
     report.messages.sort();
     report
+}
+
+/// The passes after the first, for files that took values from other project modules (see `lang::js::project`):
+/// summarise the modules they used, look at those files again, then at the files whose object literals turned out
+/// to be another module's TLS options. Returns a note on what it did, if anything.
+fn follow_imports(
+    rules: &RuleSet,
+    active: &[usize],
+    files: &[SourceFile],
+    opts: &ScanOptions,
+    project: &mut Project,
+    outcomes: &mut [FileOutcome],
+) -> Option<String> {
+    let again: Vec<usize> = (0..files.len()).filter(|&i| !outcomes[i].imports.is_empty()).collect();
+    if again.is_empty() {
+        return None;
+    }
+    let consulted: Vec<usize> = again.iter().flat_map(|&i| outcomes[i].imports.iter().copied()).collect();
+    project.summarise_imports(files, &consulted);
+    for (i, o) in outcomes.iter().enumerate().filter(|(_, o)| !o.absent_hits.is_empty()) {
+        project.absent_hits.insert(i, o.absent_hits.clone());
+    }
+    for &i in &again {
+        project.set_reach(i, outcomes[i].imports.iter().chain(&outcomes[i].module_deps).copied());
+    }
+    for (&i, outcome) in again.iter().zip(analyse_parallel(rules, active, files, &again, opts, Some(project))) {
+        outcomes[i] = outcome;
+    }
+    // Options objects whose TLS endpoint is in another module: their files are judged again, knowing it.
+    for (role, home) in again.iter().flat_map(|&i| outcomes[i].foreign_uses.iter().copied()) {
+        project.roles[role as usize].insert(home);
+    }
+    let mut owners: Vec<usize> = project.roles.iter().flatten().map(|(file, _)| *file).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    for (&i, outcome) in owners.iter().zip(analyse_parallel(rules, active, files, &owners, opts, Some(project))) {
+        outcomes[i] = outcome;
+    }
+    Some(format!(
+        "{} files take TLS values from other modules: summarised {} modules, then looked again at those files and at \
+         {} whose options serve another module's TLS endpoints",
+        again.len(),
+        project.exports.len(),
+        owners.len()
+    ))
 }
 
 /// Scans in-memory bytes as the file `path` (whose name picks the front end), exactly as a scan of that file on
@@ -518,8 +546,25 @@ fn analyse_js(
         return;
     }
     parser.set_language(language).expect("bundled grammars are compatible");
-    let Some(tree) = parser.parse(src, None) else {
-        out.messages.push(Message::new(Level::Warning, path, "the parser gave up; skipped"));
+    // tree-sitter calls back every 100 parser operations: a deterministic step budget, unlike a clock.
+    let budget = (src.len() * PARSE_STEPS_PER_BYTE).max(MIN_PARSE_STEPS) / 100;
+    let mut checks = 0usize;
+    let mut over = |_: &tree_sitter::ParseState| {
+        checks += 1;
+        checks > budget
+    };
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut over);
+    let read = &mut |at: usize, _| src.as_bytes().get(at..).unwrap_or_default();
+    let parsed = parser.parse_with_options(read, None, Some(options));
+    let Some(tree) = parsed else {
+        // A cancelled parse would resume on the next call.
+        parser.reset();
+        let why = if checks > budget {
+            format!("the parser's error recovery ran away (over {PARSE_STEPS_PER_BYTE} steps per byte); skipped")
+        } else {
+            "the parser gave up; skipped".to_string()
+        };
+        out.messages.push(Message::new(Level::Warning, path, why));
         return;
     };
     out.scanned = true;
@@ -543,9 +588,12 @@ fn analyse_js(
     }
     cursor.set_max_start_depth(too_deep.then_some(MAX_QUERY_DEPTH));
     if let Some(i) = imports.as_ref() {
-        out.foreign_uses = js.foreign_uses();
         let here = &i.project.rels[i.file];
         out.module_deps = js.index.specifiers.iter().filter_map(|s| i.project.map.resolve(here, s)).collect();
+        // Only a file that imports project modules can hold their object literals.
+        if !out.module_deps.is_empty() {
+            out.foreign_uses = js.foreign_uses();
+        }
     }
     let hits = rules.query_hits(file.grammar, &tree, src, cursor);
     let cx = Cx { file: &js, hits: &hits };

@@ -91,3 +91,24 @@ fn mutated_server_answers_never_crash_the_probe() {
         mutants(seed, &mut rng, 200).iter().for_each(|m| fuzz::probe_answer(m));
     }
 }
+
+/// Found by `scripts/fuzz.sh run js`: 4.7 KB of mangled TSX on which tree-sitter's error recovery ran for 449 s and
+/// took 5.3 GB. The parse now stops at a step budget with a warning naming the file, and the scan goes on.
+#[test]
+fn tsx_error_recovery_runaway_is_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = root().join("tests/fuzz-regressions/js/tsx-error-recovery-runaway.tsx");
+    std::fs::copy(&input, dir.path().join("inspector.tsx")).unwrap();
+    let agent = "import https from 'node:https';\nexport const a = new https.Agent({ rejectUnauthorized: false });\n";
+    std::fs::write(dir.path().join("agent.ts"), agent).unwrap();
+    let out = crate::support::run(["scan".as_ref(), dir.path().as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("inspector.tsx: the parser's error recovery ran away (over 100 steps per byte); skipped"),
+        "{}",
+        out.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let rules: Vec<&str> = doc["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["tls-verify-disabled"]);
+}

@@ -145,14 +145,11 @@ impl WrapperSink<'_> {
 /// The TLS sinks inside function `f` whose options depend on its parameters.
 pub fn wrapper_sinks<'t>(r: &Resolver<'_, 't>, f: Node<'t>) -> Vec<WrapperSink<'t>> {
     let w = Resolver { wrapper: Some(f), ..*r };
-    let inside: Vec<Node<'t>> = r
-        .index
-        .calls
-        .iter()
-        .copied()
-        .filter(|c| f.start_byte() < c.start_byte() && c.end_byte() <= f.end_byte())
-        .collect();
-    sink_contexts(&w, &inside, None)
+    // Calls are in source order (a pre-order walk): the ones inside `f` are one run of them.
+    let calls = &r.index.calls;
+    let first = calls.partition_point(|c| c.start_byte() <= f.start_byte());
+    let end = calls.partition_point(|c| c.start_byte() < f.end_byte()).max(first);
+    sink_contexts(&w, &calls[first..end], None)
         .into_iter()
         .filter(|c| has_param(&c.options))
         .map(|c| WrapperSink {
