@@ -50,6 +50,10 @@ impl Triggers {
         let ident = |i: Option<usize>| {
             i.and_then(|i| bytes.get(i)).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
         };
+        // Most files hold no word at all, and the plain search skips ahead faster than the overlapping one.
+        if !self.automaton.is_match(text) {
+            return false;
+        }
         self.automaton
             .find_overlapping_iter(text)
             .any(|m| !self.whole[m.pattern().as_usize()] || !(ident(m.start().checked_sub(1)) || ident(Some(m.end()))))
