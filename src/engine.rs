@@ -127,14 +127,6 @@ struct FileOutcome {
     path: PathBuf,
 }
 
-/// Parser steps per source byte after which a parse is abandoned. Real code needs at most 2 (the 476 files the
-/// benchmark corpus and the fixtures parse: median 0.6, minified bundles up to 1.9); tree-sitter's error recovery
-/// on some malformed TSX needs hundreds of thousands, with memory to match (a fuzzed 4.7 KB file took 449 s and
-/// 5.3 GB before this limit).
-const PARSE_STEPS_PER_BYTE: usize = 100;
-/// The step budget of small files.
-const MIN_PARSE_STEPS: usize = 200_000;
-
 /// Syntax-tree depth below which queries find nothing. Query cursors slow down superlinearly with depth (a
 /// call nested 40,000 deep takes seconds); ordinary code, even minified, stays far above this limit.
 const MAX_QUERY_DEPTH: u32 = 1_000;
@@ -545,27 +537,12 @@ fn analyse_js(
         out.scanned = true;
         return;
     }
-    parser.set_language(language).expect("bundled grammars are compatible");
-    // tree-sitter calls back every 100 parser operations: a deterministic step budget, unlike a clock.
-    let budget = (src.len() * PARSE_STEPS_PER_BYTE).max(MIN_PARSE_STEPS) / 100;
-    let mut checks = 0usize;
-    let mut over = |_: &tree_sitter::ParseState| {
-        checks += 1;
-        checks > budget
-    };
-    let options = tree_sitter::ParseOptions::new().progress_callback(&mut over);
-    let read = &mut |at: usize, _| src.as_bytes().get(at..).unwrap_or_default();
-    let parsed = parser.parse_with_options(read, None, Some(options));
-    let Some(tree) = parsed else {
-        // A cancelled parse would resume on the next call.
-        parser.reset();
-        let why = if checks > budget {
-            format!("the parser's error recovery ran away (over {PARSE_STEPS_PER_BYTE} steps per byte); skipped")
-        } else {
-            "the parser gave up; skipped".to_string()
-        };
-        out.messages.push(Message::new(Level::Warning, path, why));
-        return;
+    let tree = match crate::lang::js::parse(parser, language, src) {
+        Ok(tree) => tree,
+        Err(why) => {
+            out.messages.push(Message::new(Level::Warning, path, format!("{why}; skipped")));
+            return;
+        }
     };
     out.scanned = true;
     out.parsed = true;

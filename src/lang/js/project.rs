@@ -139,20 +139,17 @@ impl Project {
         let summary = (|| {
             let language = files[m].grammar.language()?;
             let src = std::fs::read_to_string(&files[m].path).ok()?;
-            parser.set_language(&language).ok()?;
-            let tree = parser.parse(&src, None)?;
-            let mut deps: Vec<usize> = FileIndex::build(&tree, &src)
-                .specifiers
-                .iter()
-                .filter_map(|spec| self.map.resolve(&self.rels[m], spec))
-                .collect();
+            let tree = super::parse(parser, &language, &src).ok()?;
+            let index = FileIndex::build(&tree, &src);
+            let mut deps: Vec<usize> =
+                index.specifiers.iter().filter_map(|spec| self.map.resolve(&self.rels[m], spec)).collect();
             deps.sort_unstable();
             deps.dedup();
             for &d in &deps {
                 self.visit(files, d, depth + 1, parser, visiting);
             }
             self.deps.insert(m, deps);
-            Some(self.summarise(m, &src, &tree))
+            Some(self.summarise(m, &src, &tree, &index))
         })();
         self.exports.insert(m, summary.unwrap_or_default());
     }
@@ -206,11 +203,11 @@ impl Project {
         }
     }
 
-    /// Summarises module `file` from its parsed tree. Its own imports resolve through the summaries present.
-    pub fn summarise(&self, file: usize, src: &str, tree: &Tree) -> Exports {
-        let index = FileIndex::build(tree, src);
+    /// Summarises module `file` from its parsed tree and index. Its own imports resolve through the summaries
+    /// present.
+    pub fn summarise<'t>(&self, file: usize, src: &'t str, tree: &'t Tree, index: &FileIndex<'t>) -> Exports {
         let imports = Imports::new(self, file);
-        let r = Resolver { index: &index, src, imports: Some(&imports), wrapper: None };
+        let r = Resolver { index, src, imports: Some(&imports), wrapper: None };
         let origin = |node: Node<'_>, what: String| make_origin(src, file, node, what);
         let mut ex = Exports::default();
         let mut commonjs: Option<Value<'static>> = None;
@@ -403,7 +400,7 @@ pub fn detach(r: &Resolver<'_, '_>, v: Value<'_>, origin: &Origin, depth: u8) ->
                     s.detach(r, &at)
                 })
                 .collect();
-            Value::Foreign(Arc::new(Foreign { returns, sinks, origin: origin.clone() }))
+            Value::Foreign(Arc::new(Foreign { returns, sinks }))
         }
         Value::Function(_) => Value::Unknown,
     }

@@ -47,8 +47,6 @@ pub struct Foreign {
     pub returns: Value<'static>,
     /// The TLS servers and clients it creates from its parameters.
     pub sinks: Vec<super::api::WrapperSink<'static>>,
-    /// Where the function is defined.
-    pub origin: Origin,
 }
 
 /// Where a value that comes from another module is defined: the export (or function) that provides it.
