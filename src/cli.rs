@@ -145,6 +145,9 @@ pub struct InputArgs {
     /// Parse every JS/TS and Rust file, even one that holds no rule's trigger word (slower; same findings).
     #[arg(long)]
     pub no_prefilter: bool,
+    /// Judge each file on its own: follow no import, `require` or Rust module path into another project file.
+    #[arg(long)]
+    pub single_file: bool,
 }
 
 /// Which rules run.

@@ -5,8 +5,10 @@ use crate::lang::Grammar;
 use crate::lang::cert::{CheckContext, CryptoKind, What};
 use crate::lang::js::JsFile;
 use crate::lang::js::project::{Imports, Project};
+use crate::lang::rust::modules::RustModules;
 use crate::rule::matcher::Cx;
 use crate::rule::model::{Role, Scope};
+use crate::rule::rust::Subject;
 use crate::rule::{Rule, RuleSet};
 use crate::walk::{self, Level, Message, SourceFile, WalkOptions};
 use std::collections::{BTreeMap, HashSet};
@@ -39,6 +41,8 @@ pub struct ScanOptions {
     pub exclude: Option<ignore::gitignore::Gitignore>,
     /// Draw a progress line on stderr (only when it is a terminal).
     pub progress: bool,
+    /// Judge each file on its own: follow no import or module path into another file (`--single-file`).
+    pub single_file: bool,
 }
 
 /// The date certificates are judged against, and how early an expiry is reported.
@@ -141,13 +145,18 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
             files.retain(|f| !crate::config::ignored(gi, &f.path));
         }
         report.messages.extend(messages);
-        let (mut project, problems) = Project::new(&files);
-        report.messages.extend(problems);
         let all: Vec<usize> = (0..files.len()).collect();
-        let mut outcomes = analyse_parallel(rules, &active, &files, &all, opts, Some(&project));
-        if let Some(note) = follow_imports(rules, &active, &files, opts, &mut project, &mut outcomes) {
-            report.messages.push(Message::new(Level::Verbose, root, note));
-        }
+        let outcomes = if opts.single_file {
+            analyse_parallel(rules, &active, &files, &all, opts, None)
+        } else {
+            let (mut project, problems) = Project::new(&files);
+            report.messages.extend(problems);
+            let mut outcomes = analyse_parallel(rules, &active, &files, &all, opts, Some(&project));
+            if let Some(note) = follow_imports(rules, &active, &files, opts, &mut project, &mut outcomes) {
+                report.messages.push(Message::new(Level::Verbose, root, note));
+            }
+            outcomes
+        };
         collect(rules, &active, outcomes, &mut report);
     }
     if opts.test_code == TestCodePolicy::Lower {
@@ -184,7 +193,14 @@ fn follow_imports(
     project: &mut Project,
     outcomes: &mut [FileOutcome],
 ) -> Option<String> {
-    let again: Vec<usize> = (0..files.len()).filter(|&i| !outcomes[i].imports.is_empty()).collect();
+    // Files that looked values up in other modules, and files with findings that an `absent` condition met in a
+    // module they import could still clear.
+    let again: Vec<usize> = (0..files.len())
+        .filter(|&i| {
+            let o = &outcomes[i];
+            !o.imports.is_empty() || (!o.module_deps.is_empty() && !o.pending.is_empty())
+        })
+        .collect();
     if again.is_empty() {
         return None;
     }
@@ -213,7 +229,7 @@ fn follow_imports(
         "{} files take TLS values from other modules: summarised {} modules, then looked again at those files and at \
          {} whose options serve another module's TLS endpoints",
         again.len(),
-        project.exports.len(),
+        project.exports.len() + project.rust.summaries.len(),
         owners.len()
     ))
 }
@@ -506,7 +522,7 @@ fn analyse_text(
             let contents = crate::lang::cert::read_text(src, kind != CryptoKind::Text);
             report_certs(rules, active, file, src, contents, cert, out);
         }
-        (_, None) => analyse_rust(rules, active, file, src, out),
+        (_, None) => analyse_rust(rules, active, file, src, tools.imports.as_ref(), out),
     }
     if !out.pending.is_empty() {
         out.source = Some(src.into());
@@ -608,7 +624,14 @@ fn analyse_js(
     }
 }
 
-fn analyse_rust(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &str, out: &mut FileOutcome) {
+fn analyse_rust(
+    rules: &RuleSet,
+    active: &[usize],
+    file: &SourceFile,
+    src: &str,
+    imports: Option<&Imports<'_>>,
+    out: &mut FileOutcome,
+) {
     let path = &file.path;
     if !rules.rust_may_match(src) {
         // No rule can match here (see `RustMatcher::triggers`): skip the parse, the costly part.
@@ -627,7 +650,16 @@ fn analyse_rust(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &str,
     if let Some(note) = parsed.fallback {
         out.messages.push(Message::new(Level::Warning, path, note));
     }
-    let facts = &parsed.facts;
+    let mut facts = parsed.facts;
+    // Without a project, a file still links to its own functions.
+    let alone = RustModules::default();
+    let (modules, index) = imports.map_or((&alone, usize::MAX), |i| (&i.project.rust, i.file));
+    let linked = modules.link(index, src, &mut facts);
+    if let Some(i) = imports {
+        i.consulted.borrow_mut().extend(linked.consulted);
+        out.module_deps = linked.deps;
+    }
+    let facts = &facts;
     for &ri in active {
         let rule = &rules.rules[ri];
         let Some((root, absents)) = rule.rust() else { continue };
@@ -636,14 +668,21 @@ fn analyse_rust(rules: &RuleSet, active: &[usize], file: &SourceFile, src: &str,
                 out.absent_hits.insert((ri, ai));
             }
         }
-        if rule.meta.scope == Scope::File && (0..absents.len()).any(|a| out.absent_hits.contains(&(ri, a))) {
+        // File scope counts the project modules the file names too (a verifier type defined in another module).
+        let met = |a| {
+            out.absent_hits.contains(&(ri, a)) || imports.is_some_and(|i| i.project.absent_reached(i.file, (ri, a)))
+        };
+        if rule.meta.scope == Scope::File && (0..absents.len()).any(met) {
             continue;
         }
         let mut seen = HashSet::new();
         for subject in root.candidates(facts) {
             if root.eval(subject, facts) && seen.insert(subject.at()) {
-                let section = Section::Rust(subject.in_test());
-                out.pending.push(Pending { rule: ri, finding: finding(rule, file, src, subject.at(), section) });
+                let mut finding = finding(rule, file, src, subject.at(), Section::Rust(subject.in_test()));
+                if let (Some(i), Subject::Method(m)) = (imports, subject) {
+                    finding.related = i.project.related(m.via.clone());
+                }
+                out.pending.push(Pending { rule: ri, finding });
             }
         }
     }

@@ -111,6 +111,30 @@ impl Position {
     }
 }
 
+/// Where something that comes from another module of the project is defined: the export, function or trait impl
+/// that provides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The module's index in the scan's file list.
+    pub file: usize,
+    /// The byte range of the defining node.
+    pub bytes: std::ops::Range<usize>,
+    /// Where the defining node starts.
+    pub start: Position,
+    /// Where it ends.
+    pub end: Position,
+    /// What is defined there: `tlsOptions`, `default export`, `makeTlsOptions()`.
+    pub what: String,
+}
+
+impl Origin {
+    /// The origin of bytes `bytes` of file `file`, whose text is `src`.
+    pub fn in_text(src: &str, file: usize, bytes: std::ops::Range<usize>, what: String) -> Self {
+        let (start, end) = (Position::in_text(src, bytes.start), Position::in_text(src, bytes.end));
+        Origin { file, bytes, start, end, what }
+    }
+}
+
 /// Another place a finding depends on: where a value that crossed a module boundary is defined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Related {

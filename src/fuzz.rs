@@ -29,6 +29,7 @@ fn options() -> ScanOptions {
         cert: CertOptions { now: 1_780_000_000, min_days: 30 },
         exclude: None,
         progress: false,
+        single_file: false,
     }
 }
 

@@ -155,6 +155,7 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
         },
         exclude: config.ignore.clone(),
         progress: !args.output.quiet && io::stderr().is_terminal(),
+        single_file: args.input.single_file,
     };
     let mut report = engine::scan(&rules, &args.paths, &opts);
     for f in &mut report.findings {

@@ -53,6 +53,23 @@ enum Table {
     Other,
 }
 
+/// The `[package]` table's `name`, if the manifest has one (a virtual workspace manifest has none).
+pub fn package_name(src: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in src.lines().map(without_comment).map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line.trim_start_matches('[').trim_end_matches(']').trim() == "package";
+        } else if in_package
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "name"
+        {
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+            return (!value.is_empty()).then(|| value.to_string());
+        }
+    }
+    None
+}
+
 /// Finds the `features` (crate, feature) and `crates` a rule names in a manifest.
 pub fn scan(src: &str, features: &[(String, String)], crates: &[String]) -> Vec<ManifestHit> {
     let mut hits = Vec::new();
@@ -149,5 +166,12 @@ mod tests {
     fn finds_features_turned_on_through_the_features_table() {
         let src = "[features]\ninsecure = [\"rustls/dangerous_configuration\"]\n";
         assert_eq!(lines(src), [("rustls".into(), 2)]);
+    }
+
+    #[test]
+    fn package_name_is_read_from_the_package_table_only() {
+        let src = "[workspace]\nname = \"no\"\n[package] # the crate\nname = \"mcp-gateway\" # ours\n[dependencies]\nname = \"no\"\n";
+        assert_eq!(package_name(src).as_deref(), Some("mcp-gateway"));
+        assert_eq!(package_name("[workspace]\nmembers = [\"crates/*\"]\n"), None);
     }
 }

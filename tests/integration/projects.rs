@@ -5,7 +5,7 @@ use crate::support::{files_below, root, run};
 use std::collections::BTreeSet;
 
 /// The projects whose every expectation the scanner meets today.
-const CROSS_FILE: &[&str] = &["express-gateway", "fastify-hub", "monorepo-shared-tls"];
+const CROSS_FILE: &[&str] = &["express-gateway", "fastify-hub", "monorepo-shared-tls", "rust-workspace"];
 
 type Found = BTreeSet<(String, usize, String)>;
 
@@ -24,8 +24,22 @@ fn marked(dir: &std::path::Path) -> Found {
     out
 }
 
+/// The findings EXPECTED.md lists under "Single-file scanning": indented `path:line rule` lines.
+fn single_file_expectations(dir: &std::path::Path) -> Found {
+    let text = std::fs::read_to_string(dir.join("EXPECTED.md")).unwrap();
+    let section = text.split("## Single-file scanning").nth(1).expect("a single-file section");
+    let line = regex::Regex::new(r"(?m)^    (\S+):(\d+) ([a-z0-9-]+)$").unwrap();
+    line.captures_iter(section).map(|c| (c[1].to_string(), c[2].parse().unwrap(), c[3].to_string())).collect()
+}
+
 fn scan(dir: &std::path::Path) -> serde_json::Value {
-    let out = run(["scan".as_ref(), dir.as_os_str(), "--no-config".as_ref(), "--format".as_ref(), "json".as_ref()]);
+    scan_with(dir, &[])
+}
+
+fn scan_with(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["scan", dir.to_str().unwrap(), "--no-config", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run(args);
     assert_ne!(out.code, 2, "{}: {}", dir.display(), out.stderr);
     assert!(!out.stderr.contains("warning:"), "{}: {}", dir.display(), out.stderr);
     serde_json::from_str(&out.stdout).unwrap()
@@ -55,25 +69,48 @@ fn cross_file_projects_report_exactly_their_marked_lines() {
     }
 }
 
+/// The related locations (`path:line`) of the first finding of `rule`.
+fn related(report: &serde_json::Value, rule: &str) -> Vec<String> {
+    let findings = report["findings"].as_array().unwrap();
+    let f = findings.iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("no {rule} finding"));
+    f["related"].as_array().map_or(Vec::new(), |r| {
+        r.iter().map(|l| format!("{}:{}", l["path"].as_str().unwrap(), l["start"]["line"])).collect()
+    })
+}
+
+#[test]
+fn judged_file_by_file_the_projects_report_what_their_expectations_say() {
+    for name in CROSS_FILE {
+        let dir = root().join("fixtures/projects").join(name);
+        let want = single_file_expectations(&dir);
+        assert!(!want.is_empty(), "{name}: no single-file expectations");
+        assert_eq!(found(&dir, &scan_with(&dir, &["--single-file"])), want, "{name}");
+    }
+}
+
 #[test]
 fn findings_that_cross_a_module_boundary_say_where() {
     let dir = root().join("fixtures/projects/express-gateway");
     let report = scan(&dir);
-    let findings = report["findings"].as_array().unwrap();
-    let related = |rule: &str| -> Vec<String> {
-        let f = findings.iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("no {rule} finding"));
-        f["related"].as_array().map_or(Vec::new(), |r| {
-            r.iter().map(|l| format!("{}:{}", l["path"].as_str().unwrap(), l["start"]["line"])).collect()
-        })
-    };
     let at = |rel: &str, line: usize| format!("{}/{rel}:{line}", dir.display());
     // Through the wrapper: its sink, and the default options it spreads.
-    let wrapper = related("client-cert-not-enforced");
+    let wrapper = related(&report, "client-cert-not-enforced");
     assert!(wrapper.contains(&at("src/tls/server.ts", 9)), "{wrapper:?}");
     assert!(wrapper.contains(&at("src/tls/options.ts", 15)), "{wrapper:?}");
     // Through `export *`: the constant's declaration.
-    assert_eq!(related("client-cert-not-requested"), [at("src/tls/options.ts", 8)]);
+    assert_eq!(related(&report, "client-cert-not-requested"), [at("src/tls/options.ts", 8)]);
     // Text output shows the same steps.
     let out = run(["scan".as_ref(), dir.as_os_str(), "--no-config".as_ref()]);
     assert!(out.stdout.contains(&format!("via {}:8:", dir.join("src/tls/options.ts").display())), "{}", out.stdout);
+}
+
+#[test]
+fn rust_findings_name_the_function_and_the_verifier_they_come_from() {
+    let dir = root().join("fixtures/projects/rust-workspace");
+    let report = scan(&dir);
+    let at = |rel: &str, line: usize| format!("{}/crates/mcp-gateway/src/{rel}:{line}", dir.display());
+    // The builder `tls::listener_builder()` returns.
+    assert_eq!(related(&report, "client-cert-not-requested"), [at("tls.rs", 17)]);
+    // The chain's root, and the accept-all `verify_server_cert` of the type defined in verify.rs.
+    assert_eq!(related(&report, "tls-verify-disabled"), [at("tls.rs", 22), at("verify.rs", 11)]);
 }

@@ -7,7 +7,9 @@ use super::api::wrapper_sinks;
 use super::modules::ModuleMap;
 use super::scope::{FileIndex, property_key, string_content, text};
 use super::value::{Entry, Foreign, Obj, Origin, Prop, Resolver, Value, single_return};
-use crate::finding::{Location, Position, Related};
+use crate::finding::{Location, Related};
+use crate::lang::Grammar;
+use crate::lang::rust::modules::{RustModules, Summary as RustSummary};
 use crate::walk::{Level, Message, SourceFile};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -17,7 +19,8 @@ use tree_sitter::{Node, Tree};
 /// How many `export *` hops and nested function summaries a lookup follows.
 const MAX_HOPS: u8 = 8;
 
-/// The project's modules and the summaries computed so far.
+/// The project's modules and the summaries computed so far: JS/TS here, Rust in `rust` (see
+/// `lang::rust::modules`), summarised in the same passes.
 #[derive(Debug, Default)]
 pub struct Project {
     /// Which file a specifier names.
@@ -37,6 +40,8 @@ pub struct Project {
     deps: HashMap<usize, Vec<usize>>,
     /// For each file analysed again: the project modules it reaches through imports, transitively.
     reach: HashMap<usize, Vec<usize>>,
+    /// The Rust module trees, and the summaries of Rust modules.
+    pub rust: RustModules,
 }
 
 /// What one module exports, detached from its tree.
@@ -88,7 +93,8 @@ impl Project {
         let messages =
             problems.into_iter().map(|p| Message::new(Level::Warning, &files[p.file].path, p.message)).collect();
         let paths = files.iter().map(|f| crate::engine::display_path(&f.path)).collect();
-        (Self { map, rels, paths, ..Self::default() }, messages)
+        let rust = RustModules::new(rels.iter().map(String::as_str), |i| std::fs::read_to_string(&files[i].path).ok());
+        (Self { map, rels, paths, rust, ..Self::default() }, messages)
     }
 
     /// Summarises the modules `consulted` lists and, first, the modules they import, depth first in a fixed
@@ -133,8 +139,15 @@ impl Project {
         parser: &mut tree_sitter::Parser,
         visiting: &mut std::collections::HashSet<usize>,
     ) {
-        if self.exports.contains_key(&m) || depth > MAX_HOPS || !visiting.insert(m) {
+        if self.exports.contains_key(&m)
+            || self.rust.summaries.contains_key(&m)
+            || depth > MAX_HOPS
+            || !visiting.insert(m)
+        {
             return;
+        }
+        if files[m].grammar == Grammar::Rust {
+            return self.visit_rust(files, m, depth, parser, visiting);
         }
         let summary = (|| {
             let language = files[m].grammar.language()?;
@@ -152,6 +165,27 @@ impl Project {
             Some(self.summarise(m, &src, &tree, &index))
         })();
         self.exports.insert(m, summary.unwrap_or_default());
+    }
+
+    /// Summarises Rust module `m` after the modules its functions' returns come from.
+    fn visit_rust(
+        &mut self,
+        files: &[SourceFile],
+        m: usize,
+        depth: u8,
+        parser: &mut tree_sitter::Parser,
+        visiting: &mut std::collections::HashSet<usize>,
+    ) {
+        let summary = (|| {
+            let src = std::fs::read_to_string(&files[m].path).ok()?;
+            let facts = crate::lang::rust::parse(&src, crate::engine::is_test_path(&files[m].rel)).ok()?.facts;
+            for d in self.rust.needs(m, &facts) {
+                self.visit(files, d, depth + 1, parser, visiting);
+            }
+            self.deps.insert(m, self.rust.deps(m, &facts));
+            Some(RustSummary::new(m, &src, &facts))
+        })();
+        self.rust.summaries.insert(m, summary.unwrap_or_default());
     }
 
     /// Related locations for findings that rely on values from these origins.
@@ -332,8 +366,7 @@ impl Project {
 }
 
 fn make_origin(src: &str, file: usize, node: Node<'_>, what: String) -> Origin {
-    let (start, end) = (Position::in_text(src, node.start_byte()), Position::in_text(src, node.end_byte()));
-    Origin { file, bytes: node.byte_range(), start, end, what }
+    Origin::in_text(src, file, node.byte_range(), what)
 }
 
 /// `module.exports` (`Some(None)`), `module.exports.x` or `exports.x` (`Some(Some("x"))`), or neither.

@@ -49,20 +49,7 @@ pub struct Foreign {
     pub sinks: Vec<super::api::WrapperSink<'static>>,
 }
 
-/// Where a value that comes from another module is defined: the export (or function) that provides it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    /// The module's index in the scan's file list.
-    pub file: usize,
-    /// The byte range of the defining node.
-    pub bytes: std::ops::Range<usize>,
-    /// Where the defining node starts.
-    pub start: crate::finding::Position,
-    /// Where it ends.
-    pub end: crate::finding::Position,
-    /// What is defined there: `tlsOptions`, `default export`, `makeTlsOptions()`.
-    pub what: String,
-}
+pub use crate::finding::Origin;
 
 /// One entry of an object literal, in source order.
 #[derive(Debug, Clone)]

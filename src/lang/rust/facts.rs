@@ -1,5 +1,6 @@
 //! The syn visitor that turns a Rust file into facts.
 use super::body::{exits, is_err_call, is_false, is_ok_call, mentions, mentions_identity};
+use crate::finding::Origin;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use std::collections::{HashMap, HashSet};
@@ -55,7 +56,8 @@ pub struct MethodCall {
     pub name: String,
     /// Arguments.
     pub args: Vec<Arg>,
-    /// For each argument, the type name it constructs (`Arc::new(NoVerifier)` gives `NoVerifier`).
+    /// For each argument, the path of the type it constructs (`Arc::new(verify::NoVerifier)` gives
+    /// `verify::NoVerifier`), `use` aliases resolved.
     pub arg_types: Vec<Option<String>>,
     /// Receiver chain, root first (this call not included).
     pub chain: Vec<Link>,
@@ -65,6 +67,9 @@ pub struct MethodCall {
     pub at: Range<usize>,
     /// In test-only code.
     pub test: bool,
+    /// The definitions in other modules its receiver chain or its verifier argument was taken from (filled in
+    /// by `modules::link`).
+    pub via: Vec<Origin>,
 }
 
 /// A call of a path: `WebPkiClientVerifier::builder(roots)`.
@@ -98,6 +103,8 @@ pub struct ImplMethod {
     pub trait_path: String,
     /// The implementing type's name (last segment).
     pub self_ty: String,
+    /// The implementing type's path as written, `use` aliases resolved.
+    pub self_path: String,
     /// Method name.
     pub method: String,
     /// The method's name token.
@@ -115,6 +122,18 @@ pub struct ImplMethod {
     pub rejects: bool,
     /// In test-only code.
     pub test: bool,
+}
+
+/// What a function returns, when every way out of it returns one expression: `fn listener_builder() ->
+/// ConfigBuilder<..> { ServerConfig::builder() }`.
+#[derive(Debug, Clone)]
+pub struct FnReturn {
+    /// The function's path within its file: `listener_builder`, `inner::make`, `Tls::builder` (inherent impls).
+    pub item: String,
+    /// The receiver chain of the returned expression, `Ok(..)` and `Some(..)` stripped, as if it were called on.
+    pub chain: Vec<Link>,
+    /// The returned expression.
+    pub bytes: Range<usize>,
 }
 
 /// A string literal (also `concat!` of literals).
@@ -141,6 +160,11 @@ pub struct RustFacts {
     pub impls: Vec<ImplMethod>,
     /// String literals.
     pub strings: Vec<StrLit>,
+    /// Functions whose return value is known.
+    pub fns: Vec<FnReturn>,
+    /// Trait impls of types defined in other modules that this file constructs, by the type's path as written
+    /// here (filled in by `modules::link`).
+    pub imported_impls: Vec<(String, ImplMethod)>,
 }
 
 /// Facts of a parsed file; `offset` is subtracted from span byte positions.
@@ -173,6 +197,22 @@ struct Collector<'ast> {
     type_tokens: Vec<(String, TokenStream)>,
     /// Constants whose string value holds a SPIFFE ID.
     spiffe_consts: HashSet<String>,
+    /// The inline modules (`mod inner { .. }`) being visited, outermost first.
+    module: Vec<String>,
+    /// The type of the inherent impl being visited.
+    impl_ty: Option<String>,
+}
+
+/// `Ok(x)` and `Some(x)` give `x`.
+fn strip_ok(e: &Expr) -> &Expr {
+    match e {
+        Expr::Call(c)
+            if c.args.len() == 1 && (is_ok_call(e) || matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some"))) =>
+        {
+            &c.args[0]
+        }
+        _ => e,
+    }
 }
 
 fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
@@ -197,6 +237,8 @@ impl<'ast> Collector<'ast> {
             facts: RustFacts::default(),
             type_tokens: Vec::new(),
             spiffe_consts: HashSet::new(),
+            module: Vec::new(),
+            impl_ty: None,
         }
     }
 
@@ -333,10 +375,10 @@ impl<'ast> Collector<'ast> {
         }
     }
 
-    /// The type an argument constructs: `Arc::new(X)`, `X::new()`, `X {}`, `X`, through `let`.
+    /// The path of the type an argument constructs: `Arc::new(X)`, `X::new()`, `X(..)`, `X {}`, `X`, through
+    /// `let`.
     fn constructed_type(&self, expr: &'ast Expr, depth: u8, before: usize) -> Option<String> {
         let expr = Self::unwrap(expr);
-        let last = |p: &syn::Path| p.segments.last().map(|s| s.ident.to_string());
         match expr {
             Expr::Call(c) => {
                 let Expr::Path(f) = &*c.func else { return None };
@@ -345,15 +387,16 @@ impl<'ast> Collector<'ast> {
                     [.., w, new] if matches!(w.as_str(), "Arc" | "Box" | "Rc") && new == "new" => {
                         c.args.first().and_then(|a| self.constructed_type(a, depth + 1, before))
                     }
-                    [.., ty, _ctor] => Some(ty.clone()),
-                    [ty] => Some(ty.clone()),
+                    // `X::new()`: the type is the path without its constructor.
+                    [_, _, ..] => self.canonical(&f.path).rsplit_once("::").map(|(ty, _)| ty.to_string()),
+                    [_] => Some(self.canonical(&f.path)),
                     [] => None,
                 }
             }
-            Expr::Struct(s) => last(&s.path),
+            Expr::Struct(s) => Some(self.canonical(&s.path)),
             Expr::Path(p) => match Self::single_ident(expr).and_then(|n| self.lookup(&n, before)) {
                 Some((at, init)) if depth < MAX_CHAIN_DEPTH => self.constructed_type(init, depth + 1, at),
-                _ => last(&p.path),
+                _ => Some(self.canonical(&p.path)),
             },
             Expr::MethodCall(m) if m.method == "clone" || m.method == "into" => {
                 self.constructed_type(&m.receiver, depth + 1, before)
@@ -389,6 +432,32 @@ impl<'ast> Collector<'ast> {
         }
     }
 
+    /// Visits a function in a scope of its own and, when `item` names it, records what it returns (its body's
+    /// `let` bindings are still in scope then).
+    fn function(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &'ast syn::Signature,
+        body: &'ast syn::Block,
+        item: Option<String>,
+    ) {
+        let test = is_test_attr(attrs);
+        self.test_depth += usize::from(test);
+        let outer = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
+        self.visit_signature(sig);
+        self.scopes.push(HashMap::new());
+        body.stmts.iter().for_each(|s| self.visit_stmt(s));
+        let values: Vec<&Expr> = exits(body).into_iter().flatten().map(strip_ok).collect();
+        if let (Some(item), [value]) = (item, values.as_slice()) {
+            let chain = self.chain(value, 0, usize::MAX);
+            if !matches!(chain.as_slice(), [Link::Other]) {
+                self.facts.fns.push(FnReturn { item, chain, bytes: self.bytes(value.span()) });
+            }
+        }
+        self.scopes = outer;
+        self.test_depth -= usize::from(test);
+    }
+
     fn record_string(&mut self, value: String, span: Span) {
         let bytes = self.bytes(span);
         let test = self.test();
@@ -400,26 +469,23 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         let test = is_test_attr(&m.attrs);
         self.test_depth += usize::from(test);
+        self.module.push(m.ident.to_string());
         visit::visit_item_mod(self, m);
+        self.module.pop();
         self.test_depth -= usize::from(test);
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        let test = is_test_attr(&f.attrs);
-        self.test_depth += usize::from(test);
-        let outer = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
-        visit::visit_item_fn(self, f);
-        self.scopes = outer;
-        self.test_depth -= usize::from(test);
+        let item = self.module.iter().chain(std::iter::once(&f.sig.ident.to_string())).cloned().collect::<Vec<_>>();
+        self.function(&f.attrs, &f.sig, &f.block, Some(item.join("::")));
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        let test = is_test_attr(&f.attrs);
-        self.test_depth += usize::from(test);
-        let outer = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
-        visit::visit_impl_item_fn(self, f);
-        self.scopes = outer;
-        self.test_depth -= usize::from(test);
+        let item = self
+            .impl_ty
+            .as_ref()
+            .map(|ty| self.module.iter().chain([ty, &f.sig.ident.to_string()]).cloned().collect::<Vec<_>>().join("::"));
+        self.function(&f.attrs, &f.sig, &f.block, item);
     }
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
@@ -449,9 +515,11 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
         }
         if let Some((_, trait_path, _)) = &i.trait_ {
             let trait_path = self.canonical(trait_path);
-            let self_ty = match &*i.self_ty {
-                syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
-                other => other.to_token_stream().to_string(),
+            let (self_ty, self_path) = match &*i.self_ty {
+                syn::Type::Path(p) => {
+                    (p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(), self.canonical(&p.path))
+                }
+                other => (other.to_token_stream().to_string(), String::new()),
             };
             for item in &i.items {
                 let syn::ImplItem::Fn(f) = item else { continue };
@@ -484,6 +552,7 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
                 self.facts.impls.push(ImplMethod {
                     trait_path: trait_path.clone(),
                     self_ty: self_ty.clone(),
+                    self_path: self_path.clone(),
                     method: f.sig.ident.to_string(),
                     bytes: self.bytes(f.sig.ident.span()),
                     always_ok: !outs.is_empty() && outs.iter().all(|o| o.is_some_and(is_ok_call)),
@@ -497,7 +566,13 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
         }
         let test = is_test_attr(&i.attrs);
         self.test_depth += usize::from(test);
+        let ty = match (&i.trait_, &*i.self_ty) {
+            (None, syn::Type::Path(p)) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let outer = std::mem::replace(&mut self.impl_ty, ty);
         visit::visit_item_impl(self, i);
+        self.impl_ty = outer;
         self.test_depth -= usize::from(test);
     }
 
@@ -536,6 +611,7 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
             expr,
             at,
             test: self.test(),
+            via: Vec::new(),
         };
         self.facts.method_calls.push(fact);
         visit::visit_expr_method_call(self, m);
@@ -603,6 +679,8 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
             facts: RustFacts::default(),
             type_tokens: Vec::new(),
             spiffe_consts: HashSet::new(),
+            module: self.module.clone(),
+            impl_ty: None,
         };
         for a in &args {
             nested.visit_expr(a);
@@ -613,6 +691,7 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
         self.facts.paths.extend(f.paths);
         self.facts.impls.extend(f.impls);
         self.facts.strings.extend(f.strings);
+        self.facts.fns.extend(f.fns);
     }
 }
 

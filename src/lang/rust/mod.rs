@@ -2,9 +2,10 @@
 //! chains, calls and paths with `use` aliases resolved, trait impls, string literals).
 mod body;
 mod facts;
+pub mod modules;
 pub mod predicates;
 
-pub use facts::{Arg, Call, ImplMethod, Link, MethodCall, PathRef, RustFacts, StrLit};
+pub use facts::{Arg, Call, FnReturn, ImplMethod, Link, MethodCall, PathRef, RustFacts, StrLit};
 
 /// A Rust file that parsed, with its facts; `offset` maps fact byte ranges back to the file.
 pub struct RustFile {

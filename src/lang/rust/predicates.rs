@@ -1,10 +1,11 @@
 //! Named predicates over Rust facts.
 use super::RustFacts;
 
-/// Whether `ty` implements one of the verifier traits with a `verify_*_cert` method that returns `Ok` on every path.
+/// Whether the type at `ty` (a path as written) implements one of the verifier traits with a `verify_*_cert`
+/// method that returns `Ok` on every path: in this file (matched by name) or in the module that defines it.
 pub fn verifier_accepts_all(facts: &RustFacts, ty: &str) -> bool {
-    facts
-        .impls
-        .iter()
-        .any(|m| m.self_ty == ty && m.method.starts_with("verify_") && m.method.ends_with("_cert") && m.always_ok)
+    let name = ty.rsplit("::").next().unwrap_or(ty);
+    let accepts = |m: &super::ImplMethod| m.method.starts_with("verify_") && m.method.ends_with("_cert") && m.always_ok;
+    facts.impls.iter().any(|m| m.self_ty == name && accepts(m))
+        || facts.imported_impls.iter().any(|(t, m)| t == ty && accepts(m))
 }
