@@ -580,6 +580,7 @@ fn analyse_js(
         ));
     }
     cursor.set_max_start_depth(too_deep.then_some(MAX_QUERY_DEPTH));
+    let mut unread = false;
     if let Some(i) = imports.as_ref() {
         let here = &i.project.rels[i.file];
         out.module_deps = js.index.specifiers.iter().filter_map(|s| i.project.map.resolve(here, s)).collect();
@@ -587,6 +588,7 @@ fn analyse_js(
         if !out.module_deps.is_empty() {
             out.foreign_uses = js.foreign_uses();
         }
+        unread = js.index.computed_imports > 0 || js.index.specifiers.iter().any(|s| i.project.map.is_missing(here, s));
     }
     let hits = rules.query_hits(file.grammar, &tree, src, cursor);
     let cx = Cx { file: &js, hits: &hits };
@@ -618,6 +620,7 @@ fn analyse_js(
                 if let Some(imports) = imports.as_ref() {
                     finding.related = imports.project.related(js.origins_at(at));
                 }
+                unread_lowers(&mut finding, !rule.absents.is_empty(), unread);
                 out.pending.push(Pending { rule: ri, finding });
             }
         }
@@ -682,9 +685,19 @@ fn analyse_rust(
                 if let (Some(i), Subject::Method(m)) = (imports, subject) {
                     finding.related = i.project.related(m.via.clone());
                 }
+                unread_lowers(&mut finding, !absents.is_empty(), linked.unread && imports.is_some());
                 out.pending.push(Pending { rule: ri, finding });
             }
         }
+    }
+}
+
+/// A rule that needs something to be absent cannot be sure when the file imports a module the scan cannot read
+/// (a computed `require()` or `import()`, a relative import of a file that is not there, a Rust glob import of a
+/// project module or a `mod` without its file): such findings are one step less confident.
+fn unread_lowers(finding: &mut Finding, needs_absence: bool, unread: bool) {
+    if needs_absence && unread {
+        finding.confidence = finding.confidence.lowered();
     }
 }
 

@@ -114,3 +114,57 @@ fn rust_findings_name_the_function_and_the_verifier_they_come_from() {
     // The chain's root, and the accept-all `verify_server_cert` of the type defined in verify.rs.
     assert_eq!(related(&report, "tls-verify-disabled"), [at("tls.rs", 22), at("verify.rs", 11)]);
 }
+
+/// Writes `files` (path, text) under a new temporary folder.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let at = dir.path().join(path);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(at, text).unwrap();
+    }
+    dir
+}
+
+/// The confidence of each finding of `rule`.
+fn confidences(report: &serde_json::Value, rule: &str) -> Vec<String> {
+    let findings = report["findings"].as_array().unwrap();
+    findings.iter().filter(|f| f["rule"] == rule).map(|f| f["confidence"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn an_unreadable_import_lowers_confidence_where_a_rule_needs_something_absent() {
+    const SERVER: &str = "import https from 'node:https';\nimport { readFileSync } from 'node:fs';\n\
+        export const server = https.createServer({ key: readFileSync('k'), cert: readFileSync('c'), ca: readFileSync('a'), requestCert: true, rejectUnauthorized: false });\n";
+    let plain = project(&[("src/server.ts", SERVER)]);
+    let computed =
+        project(&[("src/server.ts", &format!("{SERVER}const auth = await import(process.env.AUTH_MODULE);\n"))]);
+    let missing = project(&[("src/server.ts", &format!("import './generated/auth.js';\n{SERVER}"))]);
+    let styled = project(&[("src/server.ts", &format!("import './theme.css';\n{SERVER}"))]);
+    // peer-identity-unchecked needs an identity check to be absent: the unread module may hold it.
+    assert_eq!(confidences(&scan(plain.path()), "peer-identity-unchecked"), ["medium"]);
+    assert_eq!(confidences(&scan(computed.path()), "peer-identity-unchecked"), ["low"]);
+    assert_eq!(confidences(&scan(missing.path()), "peer-identity-unchecked"), ["low"]);
+    assert_eq!(confidences(&scan(styled.path()), "peer-identity-unchecked"), ["medium"]);
+    // client-cert-not-enforced sees `rejectUnauthorized: false` itself: nothing unread can change that.
+    assert_eq!(confidences(&scan(computed.path()), "client-cert-not-enforced"), ["high"]);
+}
+
+#[test]
+fn a_rust_glob_import_or_a_missing_module_lowers_confidence_where_a_rule_needs_something_absent() {
+    const TLS: &str = "pub fn config(v: Arc<dyn ClientCertVerifier>, c: Vec<CertificateDer<'static>>, k: PrivateKeyDer<'static>) -> ServerConfig {\n    \
+        rustls::ServerConfig::builder().with_client_cert_verifier(v).with_single_cert(c, k).unwrap()\n}\n";
+    let manifest = ("Cargo.toml", "[package]\nname = \"gw\"\n");
+    let plain = project(&[manifest, ("src/main.rs", "mod tls;\n"), ("src/tls.rs", TLS)]);
+    let glob = project(&[
+        manifest,
+        ("src/main.rs", "mod tls;\nmod auth;\n"),
+        ("src/auth.rs", "pub fn allowed() -> bool { true }\n"),
+        ("src/tls.rs", &format!("use crate::auth::*;\n{TLS}")),
+    ]);
+    let missing =
+        project(&[manifest, ("src/main.rs", "mod tls;\n"), ("src/tls.rs", &format!("mod generated;\n{TLS}"))]);
+    assert_eq!(confidences(&scan(plain.path()), "peer-identity-unchecked"), ["medium"]);
+    assert_eq!(confidences(&scan(glob.path()), "peer-identity-unchecked"), ["low"]);
+    assert_eq!(confidences(&scan(missing.path()), "peer-identity-unchecked"), ["low"]);
+}

@@ -164,6 +164,15 @@ impl ModuleMap {
         }
     }
 
+    /// Whether `spec` names a module of the project that is not among the scanned files: a relative specifier of
+    /// JS/TS code (no extension, or a JS/TS one; not `./styles.css` or `./data.json`) that resolves to nothing.
+    pub fn is_missing(&self, from: &str, spec: &str) -> bool {
+        let relative = spec.starts_with("./") || spec.starts_with("../");
+        let name = spec.rsplit('/').next().unwrap_or(spec);
+        let code = name.rsplit_once('.').is_none_or(|(_, ext)| EXTENSIONS.contains(&ext));
+        relative && code && self.resolve(from, spec).is_none()
+    }
+
     /// The file at `path`, or with an extension added or swapped for its TypeScript source, or its folder's index.
     fn file_or_folder(&self, path: &str) -> Option<usize> {
         if let Some(&i) = self.files.get(path) {

@@ -106,8 +106,10 @@ pub struct FileIndex<'t> {
     member_assignments: HashMap<&'t str, Vec<Node<'t>>>,
     /// The depth of the deepest node (the root is at 0).
     pub depth: usize,
-    /// Module specifiers written as string literals: `import`, `export … from` and `require()`.
+    /// Module specifiers written as string literals: `import`, `export … from`, `require()` and `import()`.
     pub specifiers: Vec<String>,
+    /// `require()` and `import()` calls whose module is computed, not a string literal.
+    pub computed_imports: usize,
 }
 
 fn is_block_scope(kind: &str) -> bool {
@@ -184,11 +186,15 @@ impl<'t> FileIndex<'t> {
             "call_expression" | "new_expression" => {
                 self.calls.push(node);
                 let callee = node.child_by_field_name("function");
-                if callee.is_some_and(|c| c.kind() == "identifier" && text(c, src) == "require")
-                    && let Some(arg) = node.child_by_field_name("arguments").and_then(|a| a.named_child(0))
-                    && arg.kind() == "string"
+                if callee
+                    .is_some_and(|c| c.kind() == "import" || (c.kind() == "identifier" && text(c, src) == "require"))
                 {
-                    self.specifiers.push(normalise_module(&string_content(arg, src)));
+                    match node.child_by_field_name("arguments").and_then(|a| a.named_child(0)) {
+                        Some(arg) if arg.kind() == "string" => {
+                            self.specifiers.push(normalise_module(&string_content(arg, src)))
+                        }
+                        _ => self.computed_imports += 1,
+                    }
                 }
             }
             "export_statement" => {

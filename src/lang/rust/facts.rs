@@ -165,6 +165,10 @@ pub struct RustFacts {
     /// Trait impls of types defined in other modules that this file constructs, by the type's path as written
     /// here (filled in by `modules::link`).
     pub imported_impls: Vec<(String, ImplMethod)>,
+    /// Glob imports, by the path before `::*`, aliases resolved.
+    pub globs: Vec<String>,
+    /// Modules declared without a body (`mod tls;`), by their path within the file.
+    pub mods: Vec<String>,
 }
 
 /// Facts of a parsed file; `offset` is subtracted from span byte positions.
@@ -303,7 +307,7 @@ impl<'ast> Collector<'ast> {
                 self.uses.insert(r.rename.to_string(), target);
             }
             syn::UseTree::Group(g) => g.items.iter().for_each(|t| self.use_tree(t, prefix.clone())),
-            syn::UseTree::Glob(_) => {}
+            syn::UseTree::Glob(_) => self.facts.globs.push(prefix),
         }
     }
 
@@ -467,6 +471,10 @@ impl<'ast> Collector<'ast> {
 
 impl<'ast> Visit<'ast> for Collector<'ast> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if m.content.is_none() {
+            let path = self.module.iter().chain(std::iter::once(&m.ident.to_string())).cloned().collect::<Vec<_>>();
+            self.facts.mods.push(path.join("::"));
+        }
         let test = is_test_attr(&m.attrs);
         self.test_depth += usize::from(test);
         self.module.push(m.ident.to_string());

@@ -74,6 +74,9 @@ pub struct Linked {
     pub consulted: Vec<usize>,
     /// Every other project module the file's paths name.
     pub deps: Vec<usize>,
+    /// The file imports a project module's items by glob (`use super::*`), or declares a `mod` whose file is not
+    /// among the scanned ones: what it names cannot all be followed.
+    pub unread: bool,
 }
 
 impl RustModules {
@@ -196,7 +199,17 @@ impl RustModules {
         let mut consulted = linker.consulted;
         consulted.sort_unstable();
         consulted.dedup();
-        Linked { consulted, deps: self.deps(file, facts) }
+        Linked { consulted, deps: self.deps(file, facts), unread: self.unread(file, facts) }
+    }
+
+    /// Whether `file` imports a project module by glob or declares a `mod` with no file (see [`Linked::unread`]).
+    fn unread(&self, file: usize, facts: &RustFacts) -> bool {
+        if !self.knows(file) {
+            return false;
+        }
+        let project_glob = |g: &String| self.resolve(file, &format!("{g}::*")).is_some_and(|t| t.file != file);
+        let missing_mod = |m: &String| self.resolve(file, &format!("self::{m}::*")).is_none_or(|t| t.file == file);
+        facts.globs.iter().any(project_glob) || facts.mods.iter().any(missing_mod)
     }
 
     /// Every other project module the paths of `file` name.
