@@ -147,11 +147,11 @@ pub fn scan(rules: &RuleSet, roots: &[PathBuf], opts: &ScanOptions) -> ScanRepor
         report.messages.extend(messages);
         let all: Vec<usize> = (0..files.len()).collect();
         let outcomes = if opts.single_file {
-            analyse_parallel(rules, &active, &files, &all, opts, None)
+            analyse_parallel(rules, &active, &files, &all, opts, None, &[])
         } else {
             let (mut project, problems) = Project::new(&files);
             report.messages.extend(problems);
-            let mut outcomes = analyse_parallel(rules, &active, &files, &all, opts, Some(&project));
+            let mut outcomes = analyse_parallel(rules, &active, &files, &all, opts, Some(&project), &[]);
             if let Some(note) = follow_imports(rules, &active, &files, opts, &mut project, &mut outcomes) {
                 report.messages.push(Message::new(Level::Verbose, root, note));
             }
@@ -193,6 +193,14 @@ fn follow_imports(
     project: &mut Project,
     outcomes: &mut [FileOutcome],
 ) -> Option<String> {
+    // Files the prefilter skipped that import, directly or through re-exports, a module it let through: their TLS
+    // options may all come from there (`https.createServer(makeTlsOptions())`). They are parsed after all.
+    let skipped = skipped_importers(files, project, outcomes);
+    for (&i, outcome) in
+        skipped.iter().zip(analyse_parallel(rules, active, files, &skipped, opts, Some(project), &skipped))
+    {
+        outcomes[i] = outcome;
+    }
     // Files that looked values up in other modules, and files with findings that an `absent` condition met in a
     // module they import could still clear.
     let again: Vec<usize> = (0..files.len())
@@ -212,7 +220,8 @@ fn follow_imports(
     for &i in &again {
         project.set_reach(i, outcomes[i].imports.iter().chain(&outcomes[i].module_deps).copied());
     }
-    for (&i, outcome) in again.iter().zip(analyse_parallel(rules, active, files, &again, opts, Some(project))) {
+    for (&i, outcome) in again.iter().zip(analyse_parallel(rules, active, files, &again, opts, Some(project), &skipped))
+    {
         outcomes[i] = outcome;
     }
     // Options objects whose TLS endpoint is in another module: their files are judged again, knowing it.
@@ -222,7 +231,9 @@ fn follow_imports(
     let mut owners: Vec<usize> = project.roles.iter().flatten().map(|(file, _)| *file).collect();
     owners.sort_unstable();
     owners.dedup();
-    for (&i, outcome) in owners.iter().zip(analyse_parallel(rules, active, files, &owners, opts, Some(project))) {
+    for (&i, outcome) in
+        owners.iter().zip(analyse_parallel(rules, active, files, &owners, opts, Some(project), &skipped))
+    {
         outcomes[i] = outcome;
     }
     Some(format!(
@@ -232,6 +243,36 @@ fn follow_imports(
         project.exports.len() + project.rust.summaries.len(),
         owners.len()
     ))
+}
+
+/// The project's JS/TS files that the prefilter skipped and that import a parsed module, directly or through
+/// other skipped modules (an `index.ts` of `export * from` lines, say). Import specifiers are found as string
+/// literals, without parsing.
+fn skipped_importers(files: &[SourceFile], project: &Project, outcomes: &[FileOutcome]) -> Vec<usize> {
+    let skipped: Vec<(usize, Vec<usize>)> = (0..files.len())
+        .filter(|&i| outcomes[i].scanned && !outcomes[i].parsed && project.map.knows(&files[i].rel))
+        .filter_map(|i| {
+            let src = std::fs::read_to_string(&files[i].path).ok()?;
+            let targets = project.map.literal_imports(&files[i].rel, &src);
+            (!targets.is_empty()).then_some((i, targets))
+        })
+        .collect();
+    let mut relevant: HashSet<usize> = (0..files.len()).filter(|&i| outcomes[i].parsed).collect();
+    let mut found = Vec::new();
+    loop {
+        let more: Vec<usize> = skipped
+            .iter()
+            .filter(|(i, targets)| !relevant.contains(i) && targets.iter().any(|t| relevant.contains(t)))
+            .map(|(i, _)| *i)
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        relevant.extend(&more);
+        found.extend(more);
+    }
+    found.sort_unstable();
+    found
 }
 
 /// Scans in-memory bytes as the file `path` (whose name picks the front end), exactly as a scan of that file on
@@ -322,9 +363,12 @@ struct Tools<'p> {
     cursor: QueryCursor,
     /// How this file's imports of other project modules resolve.
     imports: Option<Imports<'p>>,
+    /// Parse the file even when it holds no rule's trigger word.
+    parse_all: bool,
 }
 
-/// Analyses `files[j]` for each `j` in `which`, in parallel; outcomes come back in `which`'s order.
+/// Analyses `files[j]` for each `j` in `which`, in parallel; outcomes come back in `which`'s order. Files in
+/// `parse_all` (sorted) are parsed whatever the prefilter says.
 fn analyse_parallel(
     rules: &RuleSet,
     active: &[usize],
@@ -332,6 +376,7 @@ fn analyse_parallel(
     which: &[usize],
     opts: &ScanOptions,
     project: Option<&Project>,
+    parse_all: &[usize],
 ) -> Vec<FileOutcome> {
     let threads = match opts.walk.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -364,6 +409,7 @@ fn analyse_parallel(
                         let mut outcome = FileOutcome::default();
                         let file = which[i];
                         tools.imports = project.map(|project| Imports::new(project, file));
+                        tools.parse_all = parse_all.binary_search(&file).is_ok();
                         analyse_file(rules, active, &files[file], meta, opts, &mut tools, &mut outcome);
                         outcome.imports = tools.imports.take().map(|i| i.consulted.into_inner()).unwrap_or_default();
                         done.push((i, outcome));
@@ -545,9 +591,9 @@ fn analyse_js(
     tools: &mut Tools<'_>,
     out: &mut FileOutcome,
 ) {
-    let Tools { parser, cursor, imports } = tools;
+    let Tools { parser, cursor, imports, parse_all } = tools;
     let path = &file.path;
-    if is_declaration_file(&file.rel) || !rules.js_may_match(src) {
+    if is_declaration_file(&file.rel) || !(*parse_all || rules.js_may_match(src)) {
         // Declaration files hold types, never values or calls; elsewhere no rule can match (see
         // `rule::trigger`). Either way, skip the parse, the costly part.
         out.scanned = true;

@@ -168,3 +168,23 @@ fn a_rust_glob_import_or_a_missing_module_lowers_confidence_where_a_rule_needs_s
     assert_eq!(confidences(&scan(glob.path()), "peer-identity-unchecked"), ["low"]);
     assert_eq!(confidences(&scan(missing.path()), "peer-identity-unchecked"), ["low"]);
 }
+
+#[test]
+fn a_file_whose_tls_options_all_come_from_another_module_is_read_though_it_holds_no_trigger_word() {
+    let dir = project(&[
+        (
+            "src/tls/options.js",
+            "import { readFileSync } from 'node:fs';\nexport function edgeOptions() {\n  return { key: readFileSync('/tls/tls.key'), cert: readFileSync('/tls/tls.crt') };\n}\n",
+        ),
+        ("src/tls/index.js", "export * from './options.js';\n"),
+        (
+            "src/server.js",
+            "import https from 'node:https';\nimport { edgeOptions } from './tls/index.js';\n\nhttps.createServer(edgeOptions(), handler).listen(8443);\n",
+        ),
+    ]);
+    let want: Found = [("src/server.js".to_string(), 4, "client-cert-not-requested".to_string())].into();
+    let report = scan_with(dir.path(), &["--select", "client-cert-not-requested"]);
+    assert_eq!(found(dir.path(), &report), want);
+    let everything = scan_with(dir.path(), &["--select", "client-cert-not-requested", "--no-prefilter"]);
+    assert_eq!(found(dir.path(), &everything), want);
+}

@@ -164,6 +164,32 @@ impl ModuleMap {
         }
     }
 
+    /// Whether `rel` is a JS/TS module of the project (not under `node_modules`).
+    pub fn knows(&self, rel: &str) -> bool {
+        self.files.contains_key(rel)
+    }
+
+    /// The project modules that string literals of `src` (the text of the module at `from`) name: a superset of
+    /// its imports, found without parsing.
+    pub fn literal_imports(&self, from: &str, src: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        for line in src.lines() {
+            let mut rest = line;
+            while let Some(open) = rest.find(['\'', '"']) {
+                let quote = rest.as_bytes()[open] as char;
+                let after = &rest[open + 1..];
+                let Some(len) = after.find(quote) else { break };
+                if let Some(target) = self.resolve(from, &after[..len]) {
+                    out.push(target);
+                }
+                rest = &after[len + 1..];
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Whether `spec` names a module of the project that is not among the scanned files: a relative specifier of
     /// JS/TS code (no extension, or a JS/TS one; not `./styles.css` or `./data.json`) that resolves to nothing.
     pub fn is_missing(&self, from: &str, spec: &str) -> bool {

@@ -169,6 +169,8 @@ pub struct RustFacts {
     pub globs: Vec<String>,
     /// Modules declared without a body (`mod tls;`), by their path within the file.
     pub mods: Vec<String>,
+    /// `use` aliases: name to path (`use crate::verify::AcceptAll as A;` maps `A`), re-exports included.
+    pub uses: HashMap<String, String>,
 }
 
 /// Facts of a parsed file; `offset` is subtracted from span byte positions.
@@ -205,6 +207,11 @@ struct Collector<'ast> {
     module: Vec<String>,
     /// The type of the inherent impl being visited.
     impl_ty: Option<String>,
+}
+
+/// Types are written in UpperCamelCase, modules and functions in snake_case.
+fn is_type_name(segment: &str) -> bool {
+    segment.starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// `Ok(x)` and `Some(x)` give `x`.
@@ -249,6 +256,7 @@ impl<'ast> Collector<'ast> {
     /// Marks impl methods whose type mentions SPIFFE IDs or SANs anywhere as checking identity, and returns the
     /// facts.
     fn finish(mut self) -> RustFacts {
+        self.facts.uses = std::mem::take(&mut self.uses);
         let identity_types: HashSet<&str> = self
             .type_tokens
             .iter()
@@ -391,10 +399,14 @@ impl<'ast> Collector<'ast> {
                     [.., w, new] if matches!(w.as_str(), "Arc" | "Box" | "Rc") && new == "new" => {
                         c.args.first().and_then(|a| self.constructed_type(a, depth + 1, before))
                     }
-                    // `X::new()`: the type is the path without its constructor.
-                    [_, _, ..] => self.canonical(&f.path).rsplit_once("::").map(|(ty, _)| ty.to_string()),
-                    [_] => Some(self.canonical(&f.path)),
-                    [] => None,
+                    // `X::new()`: the type is the path without its constructor; `module::f()` constructs nothing
+                    // known.
+                    [.., ty, _] if is_type_name(ty) => {
+                        self.canonical(&f.path).rsplit_once("::").map(|(ty, _)| ty.to_string())
+                    }
+                    // A tuple struct: `X(..)`.
+                    [ty] if is_type_name(ty) => Some(self.canonical(&f.path)),
+                    _ => None,
                 }
             }
             Expr::Struct(s) => Some(self.canonical(&s.path)),

@@ -41,6 +41,8 @@ pub struct Summary {
     fns: HashMap<String, (Vec<Link>, Origin)>,
     /// Trait impl methods, with where.
     impls: Vec<(ImplMethod, Origin)>,
+    /// `use` aliases, through which the module re-exports items of others (`pub use verifiers::AcceptAll;`).
+    uses: HashMap<String, String>,
 }
 
 impl Summary {
@@ -62,7 +64,7 @@ impl Summary {
                 (m.clone(), Origin::in_text(src, file, m.bytes.clone(), what))
             })
             .collect();
-        Self { fns, impls }
+        Self { fns, impls, uses: facts.uses.clone() }
     }
 }
 
@@ -109,7 +111,11 @@ impl RustModules {
                 continue;
             };
             let Some(module) = module_path(rest) else { continue };
-            map.files.insert((p, module.join("::")), file);
+            // With both, `src/lib.rs` is the root of the module tree; `src/main.rs` reaches it by package name.
+            map.files
+                .entry((p, module.join("::")))
+                .and_modify(|f| *f = if rest == "lib.rs" { file } else { *f })
+                .or_insert(file);
             map.modules.insert(file, (p, module));
         }
         map
@@ -229,13 +235,14 @@ impl RustModules {
         deps
     }
 
-    /// The other project modules whose summaries `facts` of `file` would consult: the targets of chain roots
-    /// and of constructed types, and of those modules' own function returns.
+    /// The other project modules a summary of `file` (with `facts`) leads to: those its functions' returns
+    /// start in, and those its `use` items re-export from.
     pub fn needs(&self, file: usize, facts: &RustFacts) -> Vec<usize> {
         let roots = facts.fns.iter().filter_map(|f| match f.chain.first() {
             Some(Link::Call { path, .. }) => Some(path.as_str()),
             _ => None,
         });
+        let roots = roots.chain(facts.uses.values().map(String::as_str));
         let mut out: Vec<usize> =
             roots.filter_map(|p| self.resolve(file, p)).map(|t| t.file).filter(|&f| f != file).collect();
         out.sort_unstable();
@@ -278,10 +285,26 @@ impl<'a> Linker<'a> {
         self.modules.summaries.get(&file)
     }
 
+    /// Where the item `path` (as written in `from`) is defined, through re-exports (`pub use a::X;`).
+    fn locate(&mut self, from: usize, path: &str) -> Option<Target> {
+        let mut target = self.modules.resolve(from, path)?;
+        for _ in 0..MAX_HOPS {
+            let (first, rest) =
+                target.item.split_once("::").map_or((target.item.as_str(), None), |(f, r)| (f, Some(r)));
+            let Some(alias) = self.summary(target.file).and_then(|s| s.uses.get(first)) else { break };
+            let path = rest.map_or_else(|| alias.clone(), |r| format!("{alias}::{r}"));
+            match self.modules.resolve(target.file, &path) {
+                Some(next) if next != target => target = next,
+                _ => break,
+            }
+        }
+        Some(target)
+    }
+
     /// The receiver chain a call of `path` (as written in `from`) returns, with where each step is defined.
     /// Links from other files lose their byte ranges: they name no expression of this file.
     fn returned(&mut self, from: usize, path: &str, hops: u8) -> Option<(Vec<Link>, Vec<Origin>)> {
-        let target = self.modules.resolve(from, path)?;
+        let target = self.locate(from, path)?;
         let (chain, origin) = self.summary(target.file)?.fns.get(&target.item)?;
         let mut chain = chain.clone();
         let mut origins = Vec::new();
@@ -305,7 +328,7 @@ impl<'a> Linker<'a> {
 
     /// The trait impls of the type at `ty` (as written in this file) when another module defines it.
     fn impls_of(&mut self, ty: &str) -> Vec<&'a (ImplMethod, Origin)> {
-        let Some(target) = self.modules.resolve(self.file, ty).filter(|t| t.file != self.file) else {
+        let Some(target) = self.locate(self.file, ty).filter(|t| t.file != self.file) else {
             return Vec::new();
         };
         let Some(summary) = self.summary(target.file) else { return Vec::new() };
@@ -383,6 +406,27 @@ mod tests {
         assert_eq!(install.arg_types, [Some("crate::verify::AcceptAll".to_string())]);
         assert!(super::super::predicates::verifier_accepts_all(&facts, "crate::verify::AcceptAll"));
         assert_eq!(install.via[0].what, "AcceptAll::verify_server_cert");
+    }
+
+    #[test]
+    fn re_exports_are_followed_and_lib_rs_is_the_root() {
+        let rels = ["Cargo.toml", "src/main.rs", "src/lib.rs", "src/verifiers.rs", "src/client.rs"];
+        let mut m = RustModules::new(rels.iter().copied(), |_| Some("[package]\nname = \"mesh-tls\"\n".into()));
+        let lib = "pub mod verifiers;\npub use verifiers::Noop;";
+        let verifiers =
+            "pub struct Noop;\nimpl ServerCertVerifier for Noop { fn verify_server_cert(&self) -> R { Ok(v()) } }";
+        for (file, src) in [(2, lib), (3, verifiers)] {
+            let facts = super::super::parse(src, false).unwrap().facts;
+            m.summaries.insert(file, Summary::new(file, src, &facts));
+        }
+        assert_eq!(m.resolve(4, "crate::verifiers::Noop"), Some(Target { file: 3, item: "Noop".into() }));
+        // `mesh_tls::Noop` is lib.rs's re-export of verifiers.rs's type; `module::function()` constructs no type.
+        let client = "use mesh_tls::Noop;\nfn f() { c.with_custom_certificate_verifier(Arc::new(Noop::new())); c.with_custom_certificate_verifier(verifiers::make()); }";
+        let mut facts = super::super::parse(client, false).unwrap().facts;
+        m.link(4, client, &mut facts);
+        let types: Vec<Option<&str>> = facts.method_calls.iter().map(|c| c.arg_types[0].as_deref()).collect();
+        assert_eq!(types, [Some("mesh_tls::Noop"), None]);
+        assert!(super::super::predicates::verifier_accepts_all(&facts, "mesh_tls::Noop"));
     }
 
     #[test]
