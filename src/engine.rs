@@ -703,7 +703,7 @@ fn analyse_rust(
     // Without a project, a file still links to its own functions.
     let alone = RustModules::default();
     let (modules, index) = imports.map_or((&alone, usize::MAX), |i| (&i.project.rust, i.file));
-    let linked = modules.link(index, src, &mut facts);
+    let linked = modules.link(index, src, &mut facts, |name| rules.rust_judges_method(name));
     if let Some(i) = imports {
         i.consulted.borrow_mut().extend(linked.consulted);
         out.module_deps = linked.deps;

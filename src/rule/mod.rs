@@ -61,6 +61,8 @@ pub struct RuleSet {
     /// Words at least one of which a JS/TS file must contain for any JS/TS rule to match in it (see
     /// [`trigger`]); `None` when some rule's words are unknown, and every file is parsed.
     js_triggers: Option<trigger::Triggers>,
+    /// The method names Rust rules judge method calls by.
+    rust_methods: std::collections::HashSet<String>,
 }
 
 impl RuleSet {
@@ -144,12 +146,21 @@ impl RuleSet {
         });
         let rust_triggers = trigger::automaton(rust_words);
         let js_triggers = trigger::automaton(js_words.into_iter());
-        Ok(Self { rules, leaf_count: leaves.len(), grammars, rust_triggers, js_triggers })
+        let mut rust_methods = std::collections::HashSet::new();
+        for (root, absents) in rules.iter().filter_map(Rule::rust) {
+            std::iter::once(root).chain(absents).for_each(|m| m.method_names(&mut rust_methods));
+        }
+        Ok(Self { rules, leaf_count: leaves.len(), grammars, rust_triggers, js_triggers, rust_methods })
     }
 
     /// Whether a Rust file can match any Rust rule at all: files without a trigger word are not parsed.
     pub fn rust_may_match(&self, src: &str) -> bool {
         self.rust_triggers.as_ref().is_none_or(|t| t.any_in(src))
+    }
+
+    /// Whether a Rust rule judges method calls named `name`.
+    pub fn rust_judges_method(&self, name: &str) -> bool {
+        self.rust_methods.contains(name)
     }
 
     /// Whether a JS/TS file can match any JS/TS rule at all: files without a trigger word are not parsed.

@@ -177,6 +177,18 @@ impl RustMatcher {
         }
     }
 
+    /// The method names this matcher judges method calls by (`method-call`, `then`, and `chain` methods): only
+    /// calls with these names need their receiver chains and verifier types followed into other modules.
+    pub fn method_names(&self, out: &mut std::collections::HashSet<String>) {
+        match self {
+            Self::MethodCall(sel) | Self::Then(sel) => out.extend(sel.name.names().iter().cloned()),
+            Self::Chain(sel) => out.extend(sel.methods.iter().cloned()),
+            Self::InFile(m) | Self::Not(m) | Self::Absent(m) => m.method_names(out),
+            Self::All(v) | Self::Any(v) => v.iter().for_each(|m| m.method_names(out)),
+            Self::Call(_) | Self::Path(_) | Self::Impl(_) | Self::String(_) | Self::Verifier(_) => {}
+        }
+    }
+
     /// Whether anything in the file matches.
     pub fn exists(&self, facts: &RustFacts) -> bool {
         self.candidates(facts).into_iter().any(|s| self.eval(s, facts))

@@ -169,8 +169,8 @@ pub struct RustFacts {
     pub globs: Vec<String>,
     /// Modules declared without a body (`mod tls;`), by their path within the file.
     pub mods: Vec<String>,
-    /// `use` aliases: name to path (`use crate::verify::AcceptAll as A;` maps `A`), re-exports included.
-    pub uses: HashMap<String, String>,
+    /// Re-exports: the aliases of `pub use` items, name to path (`pub use verifiers::Noop;` maps `Noop`).
+    pub reexports: HashMap<String, String>,
 }
 
 /// Facts of a parsed file; `offset` is subtracted from span byte positions.
@@ -256,7 +256,6 @@ impl<'ast> Collector<'ast> {
     /// Marks impl methods whose type mentions SPIFFE IDs or SANs anywhere as checking identity, and returns the
     /// facts.
     fn finish(mut self) -> RustFacts {
-        self.facts.uses = std::mem::take(&mut self.uses);
         let identity_types: HashSet<&str> = self
             .type_tokens
             .iter()
@@ -283,7 +282,14 @@ impl<'ast> Collector<'ast> {
     fn uses_of(&mut self, items: &[syn::Item]) {
         for item in items {
             match item {
-                syn::Item::Use(u) => self.use_tree(&u.tree, String::new()),
+                syn::Item::Use(u) => {
+                    let before = self.uses.clone();
+                    self.use_tree(&u.tree, String::new());
+                    if !matches!(u.vis, syn::Visibility::Inherited) {
+                        let added = self.uses.iter().filter(|(k, v)| before.get(*k) != Some(*v));
+                        self.facts.reexports.extend(added.map(|(k, v)| (k.clone(), v.clone())));
+                    }
+                }
                 syn::Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
                         self.uses_of(items);

@@ -41,8 +41,8 @@ pub struct Summary {
     fns: HashMap<String, (Vec<Link>, Origin)>,
     /// Trait impl methods, with where.
     impls: Vec<(ImplMethod, Origin)>,
-    /// `use` aliases, through which the module re-exports items of others (`pub use verifiers::AcceptAll;`).
-    uses: HashMap<String, String>,
+    /// Re-exports of other modules' items (`pub use verifiers::AcceptAll;`).
+    reexports: HashMap<String, String>,
 }
 
 impl Summary {
@@ -64,7 +64,7 @@ impl Summary {
                 (m.clone(), Origin::in_text(src, file, m.bytes.clone(), what))
             })
             .collect();
-        Self { fns, impls, uses: facts.uses.clone() }
+        Self { fns, impls, reexports: facts.reexports.clone() }
     }
 }
 
@@ -176,12 +176,13 @@ impl RustModules {
 
     /// Links `facts` of file `file` (text `src`) to the project's modules: receiver chains rooted at project
     /// functions continue from what those return, and verifier arguments of types defined in other modules
-    /// bring those types' impls. Related locations go to each method call's `via`.
-    pub fn link(&self, file: usize, src: &str, facts: &mut RustFacts) -> Linked {
+    /// bring those types' impls. Related locations go to each method call's `via`. Only method calls whose name
+    /// `judged` accepts are linked (the ones some rule looks at).
+    pub fn link(&self, file: usize, src: &str, facts: &mut RustFacts, judged: impl Fn(&str) -> bool) -> Linked {
         let own = Summary::new(file, src, facts);
         let mut linker = Linker { modules: self, file, own: &own, consulted: Vec::new() };
         let mut imported = Vec::new();
-        for m in &mut facts.method_calls {
+        for m in facts.method_calls.iter_mut().filter(|m| judged(&m.name)) {
             if let Some(Link::Call { path, .. }) = m.chain.first()
                 && let Some((chain, origins)) = linker.returned(file, &path.clone(), 0)
             {
@@ -236,13 +237,13 @@ impl RustModules {
     }
 
     /// The other project modules a summary of `file` (with `facts`) leads to: those its functions' returns
-    /// start in, and those its `use` items re-export from.
+    /// start in, and those its `pub use` items re-export from.
     pub fn needs(&self, file: usize, facts: &RustFacts) -> Vec<usize> {
         let roots = facts.fns.iter().filter_map(|f| match f.chain.first() {
             Some(Link::Call { path, .. }) => Some(path.as_str()),
             _ => None,
         });
-        let roots = roots.chain(facts.uses.values().map(String::as_str));
+        let roots = roots.chain(facts.reexports.values().map(String::as_str));
         let mut out: Vec<usize> =
             roots.filter_map(|p| self.resolve(file, p)).map(|t| t.file).filter(|&f| f != file).collect();
         out.sort_unstable();
@@ -291,7 +292,7 @@ impl<'a> Linker<'a> {
         for _ in 0..MAX_HOPS {
             let (first, rest) =
                 target.item.split_once("::").map_or((target.item.as_str(), None), |(f, r)| (f, Some(r)));
-            let Some(alias) = self.summary(target.file).and_then(|s| s.uses.get(first)) else { break };
+            let Some(alias) = self.summary(target.file).and_then(|s| s.reexports.get(first)) else { break };
             let path = rest.map_or_else(|| alias.clone(), |r| format!("{alias}::{r}"));
             match self.modules.resolve(target.file, &path) {
                 Some(next) if next != target => target = next,
@@ -392,7 +393,7 @@ mod tests {
         }
         let main = "mod tls; mod verify;\nuse crate::verify::AcceptAll as A;\nfn f() { tls::listener().with_no_client_auth(); c.with_custom_certificate_verifier(Arc::new(A)); }";
         let mut facts = super::super::parse(main, false).unwrap().facts;
-        let linked = m.link(1, main, &mut facts);
+        let linked = m.link(1, main, &mut facts, |_| true);
         assert_eq!(linked.consulted, [2, 3]);
         assert_eq!(linked.deps, [2, 3]);
         let call = facts.method_calls.iter().find(|c| c.name == "with_no_client_auth").unwrap();
@@ -423,7 +424,7 @@ mod tests {
         // `mesh_tls::Noop` is lib.rs's re-export of verifiers.rs's type; `module::function()` constructs no type.
         let client = "use mesh_tls::Noop;\nfn f() { c.with_custom_certificate_verifier(Arc::new(Noop::new())); c.with_custom_certificate_verifier(verifiers::make()); }";
         let mut facts = super::super::parse(client, false).unwrap().facts;
-        m.link(4, client, &mut facts);
+        m.link(4, client, &mut facts, |_| true);
         let types: Vec<Option<&str>> = facts.method_calls.iter().map(|c| c.arg_types[0].as_deref()).collect();
         assert_eq!(types, [Some("mesh_tls::Noop"), None]);
         assert!(super::super::predicates::verifier_accepts_all(&facts, "mesh_tls::Noop"));
@@ -438,7 +439,7 @@ mod tests {
         m.summaries.insert(2, Summary::new(2, a, &facts));
         let lib = "fn h() { a::f().with_no_client_auth(); }";
         let mut facts = super::super::parse(lib, false).unwrap().facts;
-        m.link(1, lib, &mut facts);
+        m.link(1, lib, &mut facts, |_| true);
         assert!(facts.method_calls.iter().any(|c| c.name == "with_no_client_auth" && c.via.len() as u8 > MAX_HOPS));
     }
 }
