@@ -1,0 +1,3 @@
+export * from './options.js';
+export * from './reload.js';
+export * from './client-identity.js';
