@@ -175,7 +175,9 @@ impl RustModules {
     }
 
     /// Links `facts` of file `file` (text `src`) to the project's modules: receiver chains rooted at project
-    /// functions continue from what those return, and verifier arguments of types defined in other modules
+    /// functions start with what those return, before the call itself (rules may name the call, as when the crate
+    /// is `openssl` and the function `SslConnector::builder`, and later calls still find it by its bytes), and
+    /// verifier arguments of types defined in other modules
     /// bring those types' impls. Related locations go to each method call's `via`. Only method calls whose name
     /// `judged` accepts are linked (the ones some rule looks at).
     pub fn link(&self, file: usize, src: &str, facts: &mut RustFacts, judged: impl Fn(&str) -> bool) -> Linked {
@@ -186,7 +188,7 @@ impl RustModules {
             if let Some(Link::Call { path, .. }) = m.chain.first()
                 && let Some((chain, origins)) = linker.returned(file, &path.clone(), 0)
             {
-                m.chain.splice(0..1, chain);
+                m.chain.splice(0..0, chain);
                 m.via.extend(origins);
             }
             for ty in m.arg_types.iter().flatten() {
@@ -313,7 +315,7 @@ impl<'a> Linker<'a> {
             && let Some(Link::Call { path, .. }) = chain.first()
             && let Some((inner, more)) = self.returned(target.file, &path.clone(), hops + 1)
         {
-            chain.splice(0..1, inner);
+            chain.splice(0..0, inner);
             origins = more;
         }
         if target.file != self.file {
@@ -397,9 +399,15 @@ mod tests {
         assert_eq!(linked.consulted, [2, 3]);
         assert_eq!(linked.deps, [2, 3]);
         let call = facts.method_calls.iter().find(|c| c.name == "with_no_client_auth").unwrap();
-        assert!(
-            matches!(&call.chain[0], Link::Call { path, bytes } if path == "rustls::ServerConfig::builder" && bytes.start == usize::MAX)
-        );
+        let calls: Vec<(&str, bool)> = call
+            .chain
+            .iter()
+            .filter_map(|l| match l {
+                Link::Call { path, bytes } => Some((path.as_str(), bytes.start == usize::MAX)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(calls, [("rustls::ServerConfig::builder", true), ("base", true), ("tls::listener", false)]);
         let whats: Vec<&str> = call.via.iter().map(|o| o.what.as_str()).collect();
         assert_eq!(whats, ["listener()", "base()"]);
         assert_eq!((call.via[1].start.line, call.via[1].start.column), (1, 22));
