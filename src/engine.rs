@@ -11,7 +11,7 @@ use crate::rule::model::{Role, Scope};
 use crate::rule::rust::Subject;
 use crate::rule::{Rule, RuleSet};
 use crate::walk::{self, Level, Message, SourceFile, WalkOptions};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -126,6 +126,8 @@ struct FileOutcome {
     module_deps: Vec<usize>,
     /// Object literals of other modules (file, start byte) its TLS endpoints use, by role.
     foreign_uses: Vec<(Role, (usize, usize))>,
+    /// Its Rust method calls on what functions of other modules return.
+    continued: Vec<crate::lang::rust::Continuation>,
     /// Ignore comments, and the file they are in (for messages about them).
     directives: Vec<crate::suppress::Directive>,
     path: PathBuf,
@@ -217,18 +219,42 @@ fn follow_imports(
     for (i, o) in outcomes.iter().enumerate().filter(|(_, o)| !o.absent_hits.is_empty()) {
         project.absent_hits.insert(i, o.absent_hits.clone());
     }
-    for &i in &again {
-        project.set_reach(i, outcomes[i].imports.iter().chain(&outcomes[i].module_deps).copied());
-    }
+    // What each module imports: known for those summarised or parsed; for the others (an `index.ts` of
+    // `export * from` lines the prefilter skipped, say), read from its string literals.
+    let mut literal: HashMap<usize, Vec<usize>> = HashMap::new();
+    let reaches: Vec<(usize, Vec<usize>)> = again
+        .iter()
+        .map(|&i| {
+            let imported = outcomes[i].imports.iter().chain(&outcomes[i].module_deps).copied();
+            let reach = project.reach_of(i, imported, |m| match &outcomes[m] {
+                o if o.parsed => o.module_deps.clone(),
+                _ if !project.map.knows(&files[m].rel) => Vec::new(),
+                _ => literal
+                    .entry(m)
+                    .or_insert_with(|| {
+                        let src = crate::walk::read_source(&files[m].path).unwrap_or_default();
+                        project.map.literal_imports(&files[m].rel, &src)
+                    })
+                    .clone(),
+            });
+            (i, reach)
+        })
+        .collect();
+    project.reach.extend(reaches);
     for (&i, outcome) in again.iter().zip(analyse_parallel(rules, active, files, &again, opts, Some(project), &skipped))
     {
         outcomes[i] = outcome;
     }
-    // Options objects whose TLS endpoint is in another module: their files are judged again, knowing it.
+    // Options objects whose TLS endpoint is in another module, and Rust builders another module goes on
+    // configuring: their files are judged again, knowing it.
     for (role, home) in again.iter().flat_map(|&i| outcomes[i].foreign_uses.iter().copied()) {
         project.roles[role as usize].insert(home);
     }
+    for c in again.iter().flat_map(|&i| std::mem::take(&mut outcomes[i].continued)) {
+        project.rust.continued.entry(c.file).or_default().push(c);
+    }
     let mut owners: Vec<usize> = project.roles.iter().flatten().map(|(file, _)| *file).collect();
+    owners.extend(project.rust.continued.keys());
     owners.sort_unstable();
     owners.dedup();
     for (&i, outcome) in
@@ -238,7 +264,7 @@ fn follow_imports(
     }
     Some(format!(
         "{} files take TLS values from other modules: summarised {} modules, then looked again at those files and at \
-         {} whose options serve another module's TLS endpoints",
+         {} whose options or builders other modules use",
         again.len(),
         project.exports.len() + project.rust.summaries.len(),
         owners.len()
@@ -252,7 +278,7 @@ fn skipped_importers(files: &[SourceFile], project: &Project, outcomes: &[FileOu
     let skipped: Vec<(usize, Vec<usize>)> = (0..files.len())
         .filter(|&i| outcomes[i].scanned && !outcomes[i].parsed && project.map.knows(&files[i].rel))
         .filter_map(|i| {
-            let src = std::fs::read_to_string(&files[i].path).ok()?;
+            let src = crate::walk::read_source(&files[i].path).ok()?;
             let targets = project.map.literal_imports(&files[i].rel, &src);
             (!targets.is_empty()).then_some((i, targets))
         })
@@ -363,12 +389,12 @@ struct Tools<'p> {
     cursor: QueryCursor,
     /// How this file's imports of other project modules resolve.
     imports: Option<Imports<'p>>,
-    /// Parse the file even when it holds no rule's trigger word.
+    /// Parse the JS/TS file even when it holds no rule's trigger word.
     parse_all: bool,
 }
 
-/// Analyses `files[j]` for each `j` in `which`, in parallel; outcomes come back in `which`'s order. Files in
-/// `parse_all` (sorted) are parsed whatever the prefilter says.
+/// Analyses `files[j]` for each `j` in `which`, in parallel; outcomes come back in `which`'s order. JS/TS files
+/// in `parse_all` (sorted) are parsed whatever the prefilter says.
 fn analyse_parallel(
     rules: &RuleSet,
     active: &[usize],
@@ -707,6 +733,8 @@ fn analyse_rust(
     if let Some(i) = imports {
         i.consulted.borrow_mut().extend(linked.consulted);
         out.module_deps = linked.deps;
+        out.continued = linked.continued;
+        facts.continued = modules.continued.get(&index).cloned().unwrap_or_default();
     }
     let facts = &facts;
     for &ri in active {
@@ -731,7 +759,7 @@ fn analyse_rust(
                 if let (Some(i), Subject::Method(m)) = (imports, subject) {
                     finding.related = i.project.related(m.via.clone());
                 }
-                unread_lowers(&mut finding, !absents.is_empty(), linked.unread && imports.is_some());
+                unread_lowers(&mut finding, !absents.is_empty(), linked.unread);
                 out.pending.push(Pending { rule: ri, finding });
             }
         }

@@ -138,7 +138,7 @@ impl Origin {
 /// Another place a finding depends on: where a value that crossed a module boundary is defined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Related {
-    /// What is there, e.g. "`tlsOptions`, imported from src/tls/options.ts".
+    /// What is there, e.g. "`tlsOptions`, defined in another module".
     pub message: String,
     /// Where.
     #[serde(flatten)]

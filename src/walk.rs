@@ -161,6 +161,17 @@ fn classify(root: &Path, e: &ignore::DirEntry, opts: &WalkOptions) -> Option<Res
     Some(Ok(SourceFile { path: path.to_path_buf(), rel, grammar }))
 }
 
+/// A file's text as the front ends see it: invalid UTF-8 replaced, a leading byte-order mark dropped (so byte
+/// offsets agree wherever the file is read).
+pub fn read_source(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
 /// What a non-regular file is, for messages.
 pub fn kind(ft: std::fs::FileType) -> &'static str {
     #[cfg(unix)]

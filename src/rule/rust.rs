@@ -139,7 +139,7 @@ impl RustMatcher {
                             Link::Call { bytes, .. } | Link::Method { bytes, .. } => bytes == expr,
                             _ => false,
                         })
-                })
+                }) || facts.continued.iter().any(|c| c.bytes == *expr && names_match(sel, &c.name, &c.args))
             }),
             (Self::Verifier(VerifierPredicate::AcceptsAll), Subject::Method(m)) => m
                 .arg_types
@@ -167,7 +167,8 @@ impl RustMatcher {
             Self::Call(sel) => Some(longest(sel.name.names())),
             Self::Path(parts) => Some(longest(parts.names())),
             Self::Impl(sel) => Some(longest(sel.trait_path.names())),
-            Self::Chain(sel) => Some([longest(&sel.calls), names(&sel.methods)].concat()),
+            // A receiver chain may start in another module (see `lang::rust::modules`): its words need not be here.
+            Self::Chain(_) => None,
             Self::String(StringPredicate::PrivateKey) => Some(vec![Word::literal("PRIVATE KEY-----")]),
             Self::String(StringPredicate::SpiffeId) => Some(vec![Word::literal("spiffe://")]),
             Self::InFile(m) => m.words(),

@@ -164,6 +164,13 @@ fn a_rust_glob_import_or_a_missing_module_lowers_confidence_where_a_rule_needs_s
     ]);
     let missing =
         project(&[manifest, ("src/main.rs", "mod tls;\n"), ("src/tls.rs", &format!("mod generated;\n{TLS}"))]);
+    // `use super::*` in an inline test module names this file's own items: nothing unread.
+    let tests = project(&[
+        manifest,
+        ("src/main.rs", "mod tls;\n"),
+        ("src/tls.rs", &format!("{TLS}#[cfg(test)]\nmod tests {{\n    use super::*;\n}}\n")),
+    ]);
+    assert_eq!(confidences(&scan(tests.path()), "peer-identity-unchecked"), ["medium"]);
     assert_eq!(confidences(&scan(plain.path()), "peer-identity-unchecked"), ["medium"]);
     assert_eq!(confidences(&scan(glob.path()), "peer-identity-unchecked"), ["low"]);
     assert_eq!(confidences(&scan(missing.path()), "peer-identity-unchecked"), ["low"]);
@@ -187,4 +194,150 @@ fn a_file_whose_tls_options_all_come_from_another_module_is_read_though_it_holds
     assert_eq!(found(dir.path(), &report), want);
     let everything = scan_with(dir.path(), &["--select", "client-cert-not-requested", "--no-prefilter"]);
     assert_eq!(found(dir.path(), &everything), want);
+}
+
+#[test]
+fn commonjs_exports_the_summary_cannot_follow_never_make_a_key_absent() {
+    const SERVER: &str =
+        "const https = require('https');\nhttps.createServer(require('./tls'), handler).listen(8443);\n";
+    const KEYS: &str =
+        "const fs = require('fs');\nconst key = fs.readFileSync('k');\nconst cert = fs.readFileSync('c');\n";
+    let forms = [
+        // Chained: `module.exports` gets the object, and so does the `exports` binding.
+        (format!("{KEYS}exports = module.exports = {{ key, cert }};\n"), true),
+        (format!("{KEYS}exports = module.exports = {{ key, cert, requestCert: true }};\n"), false),
+        // Set after the object: a property of it too.
+        (format!("{KEYS}module.exports = {{ key, cert }};\nmodule.exports.requestCert = true;\n"), false),
+        // Forms not followed: the object may hold anything.
+        (format!("{KEYS}module.exports = {{ key, cert }};\nObject.assign(module.exports, extra());\n"), false),
+        (
+            format!("{KEYS}module.exports = {{ key, cert }};\nif (mtls) {{ module.exports.requestCert = true; }}\n"),
+            false,
+        ),
+        // TypeScript's `export =`.
+        (format!("{KEYS}export = {{ key, cert }};\n"), true),
+    ];
+    for (tls, expect) in forms {
+        let ext = if tls.contains("export =") { "ts" } else { "js" };
+        let dir = project(&[(&format!("tls.{ext}"), &tls), ("server.js", SERVER)]);
+        let report = scan_with(dir.path(), &["--select", "client-cert-not-requested"]);
+        let want: Found = if expect {
+            [("server.js".to_string(), 2, "client-cert-not-requested".to_string())].into()
+        } else {
+            [].into()
+        };
+        assert_eq!(found(dir.path(), &report), want, "{tls}");
+    }
+}
+
+#[test]
+fn an_identity_check_behind_a_re_exporting_index_clears_the_server() {
+    let files = [
+        (
+            "src/middleware/peer.ts",
+            "import type { TLSSocket } from 'node:tls';\nexport function mtlsAuth(req, res, next) {\n  const peer = (req.socket as TLSSocket).getPeerCertificate();\n  if (!allowed(peer.subjectaltname)) return res.status(403).end();\n  next();\n}\n",
+        ),
+        ("src/middleware/index.ts", "export * from './peer';\n"),
+        (
+            "src/server.ts",
+            "import https from 'node:https';\nimport { readFileSync } from 'node:fs';\nimport { mtlsAuth } from './middleware';\n\
+             app.use(mtlsAuth);\nhttps.createServer({ key: readFileSync('k'), cert: readFileSync('c'), ca: readFileSync('a'), requestCert: true }, app).listen(8443);\n",
+        ),
+    ];
+    let dir = project(&files);
+    let report = scan_with(dir.path(), &["--select", "peer-identity-unchecked"]);
+    assert_eq!(found(dir.path(), &report), Found::new());
+    let alone = project(&files[2..]);
+    let report = scan_with(alone.path(), &["--select", "peer-identity-unchecked"]);
+    assert_eq!(found(alone.path(), &report).len(), 1);
+}
+
+#[test]
+fn a_wrapper_whose_options_lead_back_to_it_ends() {
+    let dir = project(&[
+        (
+            "src/connect.js",
+            "import tls from 'node:tls';\nexport function connect(opts) {\n  return tls.connect({ ...opts, retry: connect });\n}\n",
+        ),
+        (
+            "src/client.js",
+            "import { connect } from './connect.js';\nconnect({ host: 'mcp', rejectUnauthorized: false });\n",
+        ),
+    ]);
+    let report = scan_with(dir.path(), &["--select", "tls-verify-disabled"]);
+    assert_eq!(
+        found(dir.path(), &report),
+        [("src/client.js".to_string(), 2, "tls-verify-disabled".to_string())].into()
+    );
+}
+
+#[test]
+fn a_byte_order_mark_does_not_move_what_other_modules_see() {
+    // The options serve a server in another module: they are a server's, not a client's that skips verification.
+    let dir = project(&[
+        (
+            "src/options.js",
+            "\u{feff}import { readFileSync } from 'node:fs';\nexport const options = { key: readFileSync('k'), cert: readFileSync('c'), ca: readFileSync('a'), requestCert: true, rejectUnauthorized: false };\n",
+        ),
+        (
+            "src/server.js",
+            "import https from 'node:https';\nimport { options } from './options.js';\nhttps.createServer(options, app);\n",
+        ),
+    ]);
+    let report = scan_with(dir.path(), &["--select", "tls-verify-disabled,client-cert-not-enforced"]);
+    let rules: Vec<String> = found(dir.path(), &report).into_iter().map(|(_, _, r)| r).collect();
+    assert_eq!(rules, ["client-cert-not-enforced"]);
+}
+
+/// Findings of `rule` as (path, line), relative to `dir`.
+fn lines_of(dir: &std::path::Path, rule: &str) -> Vec<(String, usize)> {
+    let report = scan_with(dir, &["--select", rule]);
+    found(dir, &report).into_iter().map(|(p, l, _)| (p, l)).collect()
+}
+
+#[test]
+fn a_binary_next_to_its_library_links_its_own_functions() {
+    let dir = project(&[
+        ("Cargo.toml", "[package]\nname = \"gw\"\n"),
+        ("src/lib.rs", "pub mod tls;\n"),
+        ("src/tls.rs", "pub fn roots() -> rustls::RootCertStore { rustls::RootCertStore::empty() }\n"),
+        (
+            "src/main.rs",
+            "use rustls::ServerConfig;\n\nfn base() -> rustls::ConfigBuilder<ServerConfig, rustls::WantsVerifier> {\n    ServerConfig::builder()\n}\n\nfn main() {\n    let _ = base().with_no_client_auth();\n}\n",
+        ),
+    ]);
+    assert_eq!(lines_of(dir.path(), "client-cert-not-requested"), [("src/main.rs".to_string(), 8)]);
+}
+
+#[test]
+fn a_verifier_in_an_inline_module_of_another_file_is_judged_where_it_is_installed() {
+    let dir = project(&[
+        ("Cargo.toml", "[package]\nname = \"gw\"\n"),
+        ("src/main.rs", "mod client;\nmod tls;\n"),
+        (
+            "src/tls.rs",
+            "pub mod danger {\n    use rustls::client::danger::{ServerCertVerified, ServerCertVerifier};\n    pub struct NoVerify;\n    impl ServerCertVerifier for NoVerify {\n        fn verify_server_cert(&self, _e: &CertificateDer<'_>, _i: &[CertificateDer<'_>], _n: &ServerName<'_>, _o: &[u8], _t: UnixTime) -> Result<ServerCertVerified, rustls::Error> {\n            Ok(ServerCertVerified::assertion())\n        }\n    }\n}\n",
+        ),
+        (
+            "src/client.rs",
+            "use std::sync::Arc;\n\npub fn config() -> rustls::ClientConfig {\n    rustls::ClientConfig::builder()\n        .dangerous()\n        .with_custom_certificate_verifier(Arc::new(crate::tls::danger::NoVerify))\n        .with_no_client_auth()\n}\n",
+        ),
+    ]);
+    assert!(lines_of(dir.path(), "tls-verify-disabled").contains(&("src/client.rs".to_string(), 6)));
+}
+
+#[test]
+fn a_builder_another_module_finishes_is_judged_with_what_it_adds() {
+    let tls = "use tonic::transport::{Identity, ServerTlsConfig};\n\npub fn base(id: Identity) -> ServerTlsConfig {\n    ServerTlsConfig::new().identity(id)\n}\n";
+    let main = |finish: &str| {
+        format!("mod tls;\n\nfn main() {{\n    let config = tls::base(identity()){finish};\n    serve(config);\n}}\n")
+    };
+    let manifest = ("Cargo.toml", "[package]\nname = \"hub\"\n");
+    let mtls = project(&[manifest, ("src/tls.rs", tls), ("src/main.rs", &main(".client_ca_root(ca())"))]);
+    assert_eq!(lines_of(mtls.path(), "client-cert-not-requested"), []);
+    let open = project(&[manifest, ("src/tls.rs", tls), ("src/main.rs", &main(".timeout(t())"))]);
+    assert_eq!(lines_of(open.path(), "client-cert-not-requested"), [("src/tls.rs".to_string(), 4)]);
+    // Judged on its own, the file cannot know.
+    let report = scan_with(mtls.path(), &["--select", "client-cert-not-requested", "--single-file"]);
+    assert_eq!(found(mtls.path(), &report).len(), 1);
 }

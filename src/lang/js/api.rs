@@ -130,11 +130,12 @@ pub struct WrapperSink<'t> {
 }
 
 impl WrapperSink<'_> {
-    /// The same sink, seen from another module: no syntax nodes.
-    pub fn detach(&self, r: &Resolver<'_, '_>, origin: &super::value::Origin) -> WrapperSink<'static> {
+    /// The same sink, seen from another module: no syntax nodes. `depth` counts the function summaries it is
+    /// nested in (options may hold functions that lead back to the wrapper).
+    pub fn detach(&self, r: &Resolver<'_, '_>, origin: &super::value::Origin, depth: u8) -> WrapperSink<'static> {
         WrapperSink {
             role: self.role,
-            options: super::project::detach(r, self.options.clone(), origin, 0),
+            options: super::project::detach(r, self.options.clone(), origin, depth),
             aliases: self.aliases,
             call: None,
             origin: Some(origin.clone()),

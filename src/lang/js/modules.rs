@@ -7,6 +7,65 @@ use std::collections::HashMap;
 /// Extensions tried after a specifier without one, in TypeScript's order.
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
 
+/// Node's built-in modules (`require('module').builtinModules` of Node 20, internal ones left out): Node loads
+/// these by their bare name whatever `baseUrl` or a project folder of that name says.
+const BUILTINS: &[&str] = &[
+    "assert",
+    "assert/strict",
+    "async_hooks",
+    "buffer",
+    "child_process",
+    "cluster",
+    "console",
+    "constants",
+    "crypto",
+    "dgram",
+    "diagnostics_channel",
+    "dns",
+    "dns/promises",
+    "domain",
+    "events",
+    "fs",
+    "fs/promises",
+    "http",
+    "http2",
+    "https",
+    "inspector",
+    "inspector/promises",
+    "module",
+    "net",
+    "os",
+    "path",
+    "path/posix",
+    "path/win32",
+    "perf_hooks",
+    "process",
+    "punycode",
+    "querystring",
+    "readline",
+    "readline/promises",
+    "repl",
+    "stream",
+    "stream/consumers",
+    "stream/promises",
+    "stream/web",
+    "string_decoder",
+    "sys",
+    "timers",
+    "timers/promises",
+    "tls",
+    "trace_events",
+    "tty",
+    "url",
+    "util",
+    "util/types",
+    "v8",
+    "vm",
+    "wasi",
+    "worker_threads",
+    "zlib",
+];
+
 /// The project's JS/TS files and the aliases that name them.
 #[derive(Debug, Default)]
 pub struct ModuleMap {
@@ -50,7 +109,7 @@ struct CompilerOptions {
     paths: Paths,
 }
 
-/// `compilerOptions.paths` in written order: TypeScript tries the patterns as written.
+/// `compilerOptions.paths` (see [`best_pattern`] for which one applies).
 #[derive(Default)]
 struct Paths(Vec<(String, Vec<String>)>);
 
@@ -139,15 +198,15 @@ impl ModuleMap {
     /// The index of the file `spec` names when imported from `from`; `None` for registry packages, built-in
     /// modules and anything not in the project.
     pub fn resolve(&self, from: &str, spec: &str) -> Option<usize> {
-        if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
+        if is_relative(spec) {
             return self.file_or_folder(&join(parent(from), spec)?);
         }
-        if spec.starts_with('/') || spec.contains(':') {
+        if spec.starts_with('/') || spec.contains(':') || BUILTINS.contains(&spec) {
             return None;
         }
         if let Some(cfg) = self.configs.iter().find(|c| c.dir.is_empty() || from.starts_with(&format!("{}/", c.dir))) {
-            for (pattern, targets) in &cfg.paths {
-                let Some(star) = match_pattern(pattern, spec) else { continue };
+            if let Some((targets, star)) = best_pattern(&cfg.paths, spec) {
+                // TypeScript tries only the targets of the best pattern, then `baseUrl`.
                 if let Some(f) = targets.iter().find_map(|t| self.file_or_folder(&t.replacen('*', star, 1))) {
                     return Some(f);
                 }
@@ -193,9 +252,9 @@ impl ModuleMap {
     /// Whether `spec` names a module of the project that is not among the scanned files: a relative specifier of
     /// JS/TS code (no extension, or a JS/TS one; not `./styles.css` or `./data.json`) that resolves to nothing.
     pub fn is_missing(&self, from: &str, spec: &str) -> bool {
-        let relative = spec.starts_with("./") || spec.starts_with("../");
+        let relative = is_relative(spec);
         let name = spec.rsplit('/').next().unwrap_or(spec);
-        let code = name.rsplit_once('.').is_none_or(|(_, ext)| EXTENSIONS.contains(&ext));
+        let code = matches!(name, "." | "..") || name.rsplit_once('.').is_none_or(|(_, ext)| EXTENSIONS.contains(&ext));
         relative && code && self.resolve(from, spec).is_none()
     }
 
@@ -215,8 +274,29 @@ impl ModuleMap {
         };
         let with =
             |base: &str, exts: &[&str]| exts.iter().find_map(|e| self.files.get(&format!("{base}.{e}")).copied());
-        with(stem, swapped).or_else(|| with(path, EXTENSIONS)).or_else(|| with(&format!("{path}/index"), EXTENSIONS))
+        let index = if path.is_empty() { "index".to_string() } else { format!("{path}/index") };
+        with(stem, swapped).or_else(|| with(path, EXTENSIONS)).or_else(|| with(&index, EXTENSIONS))
     }
+}
+
+/// `./x`, `../x`, `.` or `..`.
+fn is_relative(spec: &str) -> bool {
+    spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".."
+}
+
+/// The targets of the `paths` pattern that applies to `spec`, and what its `*` matched. As in TypeScript, a
+/// pattern without `*` that equals `spec` wins; otherwise the matching pattern with the longest text before `*`.
+fn best_pattern<'p, 's>(paths: &'p [(String, Vec<String>)], spec: &'s str) -> Option<(&'p [String], &'s str)> {
+    if let Some((_, targets)) = paths.iter().find(|(p, _)| !p.contains('*') && p == spec) {
+        return Some((targets, ""));
+    }
+    // `rev`: of patterns with equally long prefixes, the first written wins.
+    paths
+        .iter()
+        .rev()
+        .filter_map(|(p, targets)| Some((p.find('*')?, targets, match_pattern(p, spec)?)))
+        .max_by_key(|(prefix, ..)| *prefix)
+        .map(|(_, targets, star)| (targets.as_slice(), star))
 }
 
 /// The folder of a root-relative path (`""` at the root).
@@ -340,6 +420,37 @@ mod tests {
         assert_eq!(r("apps/gw/src/main.ts", "src/lib/x"), Some("apps/gw/src/lib/x.ts"));
         // Outside the tsconfig's folder, its aliases do not apply.
         assert_eq!(r("other/main.ts", "@tls/options"), None);
+    }
+
+    #[test]
+    fn longest_paths_prefix_wins_and_builtins_stay_builtins() {
+        let files = [
+            (
+                "tsconfig.json",
+                r#"{"compilerOptions": {"baseUrl": "src", "paths": {"@/*": ["*"], "@/tls/*": ["../pkg/tls/*"], "@/tls/x": ["exact.ts"]}}}"#,
+            ),
+            ("src/tls/index.ts", ""),
+            ("src/tls/y.ts", ""),
+            ("pkg/tls/y.ts", ""),
+            ("src/exact.ts", ""),
+            ("src/crypto/keys.ts", ""),
+            ("index.js", ""),
+            ("main.js", ""),
+        ];
+        let (m, problems) = map(&files);
+        assert_eq!(problems, []);
+        let r = |from, spec| name(&files, m.resolve(from, spec));
+        assert_eq!(r("main.js", "@/tls/y"), Some("pkg/tls/y.ts"));
+        assert_eq!(r("main.js", "@/tls/x"), Some("src/exact.ts"));
+        assert_eq!(r("main.js", "@/exact"), Some("src/exact.ts"));
+        // Node loads its own `tls` and `node:tls`, whatever `baseUrl` holds; other names still go through it.
+        assert_eq!(r("main.js", "tls"), None);
+        assert_eq!(r("main.js", "fs/promises"), None);
+        assert_eq!(r("main.js", "crypto/keys"), Some("src/crypto/keys.ts"));
+        assert_eq!(r("main.js", "./"), Some("index.js"));
+        assert_eq!(r("main.js", "."), Some("index.js"));
+        assert!(!m.is_missing("main.js", "."));
+        assert!(m.is_missing("src/tls/y.ts", ".."));
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub struct Project {
     /// The project modules each summarised module imports.
     deps: HashMap<usize, Vec<usize>>,
     /// For each file analysed again: the project modules it reaches through imports, transitively.
-    reach: HashMap<usize, Vec<usize>>,
+    pub reach: HashMap<usize, Vec<usize>>,
     /// The Rust module trees, and the summaries of Rust modules.
     pub rust: RustModules,
 }
@@ -55,6 +55,17 @@ pub struct Exports {
     pub stars: Vec<usize>,
     /// A CommonJS module: `require()` gives `module.exports` itself, not a namespace of named exports.
     pub commonjs: bool,
+    /// Some exports may be missing: the module could not be read, or it exports in a form the summary does not
+    /// follow (`Object.assign(module.exports, ..)`, `module.exports = ..` inside an `if`). Objects built from it
+    /// then hold an unknown part, so no rule takes a key for absent.
+    pub partial: bool,
+}
+
+impl Exports {
+    /// What is known of a module that could not be read or parsed.
+    fn unreadable() -> Self {
+        Self { partial: true, ..Self::default() }
+    }
 }
 
 /// A file's view of the project: how its imports resolve, and which modules it looked into.
@@ -79,7 +90,7 @@ impl<'a> Imports<'a> {
     pub fn value(&self, spec: &str, name: Option<&str>) -> Option<Value<'static>> {
         let target = self.project.map.resolve(&self.project.rels[self.file], spec)?;
         self.consulted.borrow_mut().push(target);
-        Some(self.project.export(target, name, 0))
+        Some(self.project.export(target, name))
     }
 }
 
@@ -89,11 +100,11 @@ impl Project {
     pub fn new(files: &[SourceFile]) -> (Self, Vec<Message>) {
         let rels: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
         let (map, problems) =
-            ModuleMap::new(rels.iter().map(String::as_str), |i| std::fs::read_to_string(&files[i].path));
+            ModuleMap::new(rels.iter().map(String::as_str), |i| crate::walk::read_source(&files[i].path));
         let messages =
             problems.into_iter().map(|p| Message::new(Level::Warning, &files[p.file].path, p.message)).collect();
         let paths = files.iter().map(|f| crate::engine::display_path(&f.path)).collect();
-        let rust = RustModules::new(rels.iter().map(String::as_str), |i| std::fs::read_to_string(&files[i].path).ok());
+        let rust = RustModules::new(rels.iter().map(String::as_str), |i| crate::walk::read_source(&files[i].path).ok());
         (Self { map, rels, paths, rust, ..Self::default() }, messages)
     }
 
@@ -110,17 +121,27 @@ impl Project {
         }
     }
 
-    /// Records the modules `file` reaches from the ones it imports, through their imports in turn.
-    pub fn set_reach(&mut self, file: usize, imported: impl Iterator<Item = usize>) {
-        let mut seen: Vec<usize> = Vec::new();
+    /// The modules `file` reaches from the ones it imports, through their imports in turn: a summarised module's
+    /// are known, `other(m)` gives those of the others.
+    pub fn reach_of(
+        &self,
+        file: usize,
+        imported: impl Iterator<Item = usize>,
+        mut other: impl FnMut(usize) -> Vec<usize>,
+    ) -> Vec<usize> {
+        let mut seen = HashSet::new();
         let mut stack: Vec<usize> = imported.collect();
         while let Some(m) = stack.pop() {
-            if m != file && !seen.contains(&m) {
-                seen.push(m);
-                stack.extend(self.deps.get(&m).into_iter().flatten().copied());
+            if m != file && seen.insert(m) {
+                match self.deps.get(&m) {
+                    Some(deps) => stack.extend(deps),
+                    None => stack.extend(other(m)),
+                }
             }
         }
-        self.reach.insert(file, seen);
+        let mut reach: Vec<usize> = seen.into_iter().collect();
+        reach.sort_unstable();
+        reach
     }
 
     /// Whether an `absent` condition is met in a module `file` reaches through imports (an identity check in
@@ -151,7 +172,7 @@ impl Project {
         }
         let summary = (|| {
             let language = files[m].grammar.language()?;
-            let src = std::fs::read_to_string(&files[m].path).ok()?;
+            let src = crate::walk::read_source(&files[m].path).ok()?;
             let tree = super::parse(parser, &language, &src).ok()?;
             let index = FileIndex::build(&tree, &src);
             let mut deps: Vec<usize> =
@@ -164,10 +185,10 @@ impl Project {
             self.deps.insert(m, deps);
             Some(self.summarise(m, &src, &tree, &index))
         })();
-        self.exports.insert(m, summary.unwrap_or_default());
+        self.exports.insert(m, summary.unwrap_or_else(Exports::unreadable));
     }
 
-    /// Summarises Rust module `m` after the modules its functions' returns come from.
+    /// Summarises Rust module `m`, and the modules its functions' returns and re-exports come from.
     fn visit_rust(
         &mut self,
         files: &[SourceFile],
@@ -177,7 +198,7 @@ impl Project {
         visiting: &mut std::collections::HashSet<usize>,
     ) {
         let summary = (|| {
-            let src = std::fs::read_to_string(&files[m].path).ok()?;
+            let src = crate::walk::read_source(&files[m].path).ok()?;
             let facts = crate::lang::rust::parse(&src, crate::engine::is_test_path(&files[m].rel)).ok()?.facts;
             for d in self.rust.needs(m, &facts) {
                 self.visit(files, d, depth + 1, parser, visiting);
@@ -206,35 +227,46 @@ impl Project {
     }
 
     /// Export `name` of `module`; `Unknown` when it is not summarised or not found.
-    fn export(&self, module: usize, name: Option<&str>, hops: u8) -> Value<'static> {
+    fn export(&self, module: usize, name: Option<&str>) -> Value<'static> {
         let Some(ex) = self.exports.get(&module) else { return Value::Unknown };
         match name {
             Some("default") => ex.default.clone().unwrap_or(Value::Unknown),
-            Some(n) => match ex.named.get(n) {
-                Some(v) => v.clone(),
-                None if hops < MAX_HOPS => ex
-                    .stars
-                    .iter()
-                    .map(|&m| self.export(m, Some(n), hops + 1))
-                    .find(|v| !matches!(v, Value::Unknown))
-                    .unwrap_or(Value::Unknown),
-                None => Value::Unknown,
-            },
+            Some(n) => self.named_export(module, n),
             // CommonJS: `require()` gives `module.exports` itself.
             None => match &ex.default {
+                Some(Value::Object(o)) if ex.commonjs && ex.partial => {
+                    let mut o = o.clone();
+                    o.entries.push(Entry::Opaque);
+                    Value::Object(o)
+                }
                 Some(v) if ex.commonjs => v.clone(),
                 _ => {
                     let mut ns = Obj::default();
                     for (key, value) in &ex.named {
                         ns.entries.push(Entry::Prop(Prop { key: key.clone(), value: value.clone(), node: None }));
                     }
-                    if !ex.stars.is_empty() {
+                    if !ex.stars.is_empty() || ex.partial {
                         ns.entries.push(Entry::Opaque);
                     }
                     Value::Object(ns)
                 }
             },
         }
+    }
+
+    /// Named export `name` of `module`, or of the modules it re-exports whole (`export * from`), breadth first,
+    /// each module once.
+    fn named_export(&self, module: usize, name: &str) -> Value<'static> {
+        let mut queue = std::collections::VecDeque::from([module]);
+        let mut seen = HashSet::from([module]);
+        while let Some(m) = queue.pop_front() {
+            let Some(ex) = self.exports.get(&m) else { continue };
+            if let Some(v) = ex.named.get(name) {
+                return v.clone();
+            }
+            queue.extend(ex.stars.iter().filter(|s| seen.insert(**s)));
+        }
+        Value::Unknown
     }
 
     /// Summarises module `file` from its parsed tree and index. Its own imports resolve through the summaries
@@ -246,35 +278,63 @@ impl Project {
         let mut ex = Exports::default();
         let mut commonjs: Option<Value<'static>> = None;
         let mut has_commonjs_exports = false;
+        // The statements read as CommonJS exports: a mention of `exports` elsewhere may export more.
+        let mut read: Vec<std::ops::Range<usize>> = Vec::new();
         let root = tree.root_node();
         let mut c = root.walk();
         for stmt in root.named_children(&mut c) {
             match stmt.kind() {
+                // TypeScript's `export = value` is CommonJS's `module.exports = value`.
+                "export_statement" if has_child(stmt, "=") => {
+                    if let Some(v) = stmt.named_child(0) {
+                        commonjs = Some(detach(&r, r.value(v), &origin(v, "export =".into()), 0));
+                    }
+                }
                 "export_statement" => self.export_statement(&r, stmt, file, &mut ex),
                 "expression_statement" => {
-                    let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment_expression") else {
+                    let Some(first) = stmt.named_child(0) else { continue };
+                    if is_es_module_marker(first, src) {
+                        read.push(stmt.byte_range());
                         continue;
-                    };
-                    let (Some(left), Some(right)) =
-                        (assign.child_by_field_name("left"), assign.child_by_field_name("right"))
-                    else {
-                        continue;
-                    };
-                    match commonjs_target(left, src) {
-                        Some(None) => {
-                            commonjs = Some(detach(&r, r.value(right), &origin(assign, "module.exports".into()), 0))
+                    }
+                    // `module.exports = v`, `exports.x = v`, and chains: `exports = module.exports = v`.
+                    let mut targets = Vec::new();
+                    let mut value = first;
+                    while value.kind() == "assignment_expression"
+                        && let (Some(left), Some(right)) =
+                            (value.child_by_field_name("left"), value.child_by_field_name("right"))
+                    {
+                        targets.push((value, left));
+                        value = right;
+                    }
+                    for (assign, left) in targets {
+                        match commonjs_target(left, src) {
+                            Some(None) => {
+                                let what = "module.exports".to_string();
+                                commonjs = Some(detach(&r, r.value(value), &origin(assign, what), 0));
+                            }
+                            Some(Some(key)) => {
+                                has_commonjs_exports = true;
+                                let v = detach(&r, r.value(value), &origin(assign, format!("exports.{key}")), 0);
+                                // Set after `module.exports = {..}`: a property of that object too.
+                                if let Some(Value::Object(o)) = &mut commonjs {
+                                    o.entries.push(Entry::Prop(Prop {
+                                        key: key.clone(),
+                                        value: v.clone(),
+                                        node: None,
+                                    }));
+                                }
+                                ex.named.insert(key, v);
+                            }
+                            None => continue,
                         }
-                        Some(Some(key)) => {
-                            has_commonjs_exports = true;
-                            let value = detach(&r, r.value(right), &origin(assign, format!("exports.{key}")), 0);
-                            ex.named.insert(key, value);
-                        }
-                        None => {}
+                        read.push(stmt.byte_range());
                     }
                 }
                 _ => {}
             }
         }
+        ex.partial = exports_elsewhere(root, src, &read);
         if let Some(cjs) = commonjs {
             if let Value::Object(o) = &cjs {
                 for e in &o.entries {
@@ -323,7 +383,14 @@ impl Project {
                         _ => ex.default = Some(value),
                     }
                 }
-                _ => {}
+                // Classes, enums, namespaces: exported, with values the summary does not follow.
+                _ => match decl.child_by_field_name("name") {
+                    Some(n) if !is_default => {
+                        ex.named.insert(text(n, src).to_string(), Value::Unknown);
+                    }
+                    _ if is_default => ex.default = Some(Value::Unknown),
+                    _ => {}
+                },
             }
             return;
         }
@@ -342,7 +409,7 @@ impl Project {
             // `export * as ns from './x'`
             (Some(ns), true) if ns.kind() == "namespace_export" => {
                 if let Some(name) = ns.named_child(0).and_then(|n| property_key(n, src)) {
-                    ex.named.insert(name, target.map_or(Value::Unknown, |t| self.export(t, None, 0)));
+                    ex.named.insert(name, target.map_or(Value::Unknown, |t| self.export(t, None)));
                 }
             }
             (Some(clause), from_module) => {
@@ -353,7 +420,7 @@ impl Project {
                     };
                     let alias = spec.child_by_field_name("alias").and_then(|n| property_key(n, src));
                     let value = if from_module {
-                        target.map_or(Value::Unknown, |t| self.export(t, Some(&name), 0))
+                        target.map_or(Value::Unknown, |t| self.export(t, Some(&name)))
                     } else {
                         detach(r, r.name_value(&name, spec.start_byte()), &origin(spec, name.clone()), 0)
                     };
@@ -367,6 +434,37 @@ impl Project {
 
 fn make_origin(src: &str, file: usize, node: Node<'_>, what: String) -> Origin {
     Origin::in_text(src, file, node.byte_range(), what)
+}
+
+/// Whether `node` has an anonymous child of kind `kind` (a keyword or punctuation).
+fn has_child(node: Node<'_>, kind: &str) -> bool {
+    let mut c = node.walk();
+    node.children(&mut c).any(|n| n.kind() == kind)
+}
+
+/// `Object.defineProperty(exports, "__esModule", ..)`, which compiled TypeScript starts with: no export.
+fn is_es_module_marker(expr: Node<'_>, src: &str) -> bool {
+    expr.kind() == "call_expression"
+        && expr.child_by_field_name("function").is_some_and(|f| text(f, src) == "Object.defineProperty")
+        && expr.child_by_field_name("arguments").is_some_and(|a| {
+            let mut c = a.walk();
+            let args: Vec<Node<'_>> = a.named_children(&mut c).take(2).collect();
+            matches!(args.as_slice(), [e, k] if text(*e, src) == "exports" && string_content(*k, src) == "__esModule")
+        })
+}
+
+/// Whether `src` names `exports` or `module.exports` in code outside the byte ranges `read`.
+fn exports_elsewhere(root: Node<'_>, src: &str, read: &[std::ops::Range<usize>]) -> bool {
+    src.match_indices("exports").any(|(at, word)| {
+        !read.iter().any(|r| r.contains(&at))
+            && root.descendant_for_byte_range(at, at + word.len()).is_some_and(|n| match n.kind() {
+                "identifier" => text(n, src) == "exports",
+                "property_identifier" => {
+                    n.parent().and_then(|p| p.child_by_field_name("object")).is_some_and(|o| text(o, src) == "module")
+                }
+                _ => false,
+            })
+    })
 }
 
 /// `module.exports` (`Some(None)`), `module.exports.x` or `exports.x` (`Some(Some("x"))`), or neither.
@@ -430,7 +528,7 @@ pub fn detach(r: &Resolver<'_, '_>, v: Value<'_>, origin: &Origin, depth: u8) ->
                         || origin.clone(),
                         |c| make_origin(r.src, origin.file, c, format!("the TLS endpoint {} creates", origin.what)),
                     );
-                    s.detach(r, &at)
+                    s.detach(r, &at, depth + 1)
                 })
                 .collect();
             Value::Foreign(Arc::new(Foreign { returns, sinks }))

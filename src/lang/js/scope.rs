@@ -27,7 +27,7 @@ pub enum DeclKind<'t> {
     Import {
         /// The module specifier, `node:` dropped.
         module: String,
-        /// The imported name; `None` for default and namespace imports.
+        /// The imported name (`"default"` for a default import); `None` for a namespace import.
         name: Option<String>,
     },
     /// A parameter, catch binding, loop variable or class: its value is not known here.

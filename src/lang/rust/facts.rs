@@ -72,6 +72,20 @@ pub struct MethodCall {
     pub via: Vec<Origin>,
 }
 
+/// A method call in another module on what a function returns: `tls::base(id).client_ca_root(ca)` in `main.rs`
+/// continues the builder `base` in `tls.rs` returns (`ServerTlsConfig::new().identity(id)`).
+#[derive(Debug, Clone)]
+pub struct Continuation {
+    /// The file of the function.
+    pub file: usize,
+    /// The step of its returned chain the call continues (a call or method call there).
+    pub bytes: Range<usize>,
+    /// The method called.
+    pub name: String,
+    /// Its arguments.
+    pub args: Vec<Arg>,
+}
+
 /// A call of a path: `WebPkiClientVerifier::builder(roots)`.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -165,6 +179,9 @@ pub struct RustFacts {
     /// Trait impls of types defined in other modules that this file constructs, by the type's path as written
     /// here (filled in by `modules::link`).
     pub imported_impls: Vec<(String, ImplMethod)>,
+    /// Method calls of other modules on what this file's functions return (filled in by the engine from the
+    /// callers' [`super::modules::Linked::continued`]).
+    pub continued: Vec<Continuation>,
     /// Glob imports, by the path before `::*`, aliases resolved.
     pub globs: Vec<String>,
     /// Modules declared without a body (`mod tls;`), by their path within the file.
@@ -176,7 +193,7 @@ pub struct RustFacts {
 /// Facts of a parsed file; `offset` is subtracted from span byte positions.
 pub fn collect_file(file: &syn::File, src: &str, offset: usize, test_path: bool) -> RustFacts {
     let mut v = Collector::new(src, offset, test_path);
-    v.uses_of(&file.items);
+    v.uses_of(&file.items, 0);
     v.visit_file(file);
     v.finish()
 }
@@ -186,7 +203,7 @@ pub fn collect_block(block: &syn::Block, src: &str, offset: usize, test_path: bo
     let mut v = Collector::new(src, offset, test_path);
     let items: Vec<syn::Item> =
         block.stmts.iter().filter_map(|s| if let syn::Stmt::Item(i) = s { Some(i.clone()) } else { None }).collect();
-    v.uses_of(&items);
+    v.uses_of(&items, 0);
     v.visit_block(block);
     v.finish()
 }
@@ -265,6 +282,13 @@ impl<'ast> Collector<'ast> {
         for m in &mut self.facts.impls {
             m.checks_identity |= identity_types.contains(m.self_ty.as_str());
         }
+        // `use crate::net::tls; use tls::*;` globs `crate::net::tls`.
+        for glob in &mut self.facts.globs {
+            let (first, rest) = glob.split_once("::").map_or((glob.as_str(), None), |(f, r)| (f, Some(r)));
+            if let Some(full) = self.uses.get(first) {
+                *glob = rest.map_or_else(|| full.clone(), |r| format!("{full}::{r}"));
+            }
+        }
         self.facts
     }
 
@@ -278,21 +302,18 @@ impl<'ast> Collector<'ast> {
         self.test_depth > 0
     }
 
-    /// Records `use` aliases: `use reqwest::ClientBuilder as CB;` maps `CB` to `reqwest::ClientBuilder`.
-    fn uses_of(&mut self, items: &[syn::Item]) {
+    /// Records `use` aliases: `use reqwest::ClientBuilder as CB;` maps `CB` to `reqwest::ClientBuilder`. `depth`
+    /// counts the inline modules `items` are in.
+    fn uses_of(&mut self, items: &[syn::Item], depth: usize) {
         for item in items {
             match item {
                 syn::Item::Use(u) => {
-                    let before = self.uses.clone();
-                    self.use_tree(&u.tree, String::new());
-                    if !matches!(u.vis, syn::Visibility::Inherited) {
-                        let added = self.uses.iter().filter(|(k, v)| before.get(*k) != Some(*v));
-                        self.facts.reexports.extend(added.map(|(k, v)| (k.clone(), v.clone())));
-                    }
+                    let public = !matches!(u.vis, syn::Visibility::Inherited);
+                    self.use_tree(&u.tree, String::new(), public, depth);
                 }
                 syn::Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
-                        self.uses_of(items);
+                        self.uses_of(items, depth + 1);
                     }
                 }
                 _ => {}
@@ -300,28 +321,56 @@ impl<'ast> Collector<'ast> {
         }
     }
 
-    fn use_tree(&mut self, tree: &syn::UseTree, prefix: String) {
+    fn use_tree(&mut self, tree: &syn::UseTree, prefix: String, public: bool, depth: usize) {
         let join = |p: &str, s: &str| if p.is_empty() { s.to_string() } else { format!("{p}::{s}") };
         match tree {
-            syn::UseTree::Path(p) => self.use_tree(&p.tree, join(&prefix, &p.ident.to_string())),
+            syn::UseTree::Path(p) => self.use_tree(&p.tree, join(&prefix, &p.ident.to_string()), public, depth),
             syn::UseTree::Name(n) if n.ident == "self" => {
                 if let Some(last) = prefix.rsplit("::").next() {
-                    self.uses.insert(last.to_string(), prefix.clone());
+                    self.alias(last.to_string(), prefix.clone(), true, public);
                 }
             }
+            // `use net::Tls;` after `mod net { pub use rustls::ServerConfig as Tls; }` must not hide the rename: a
+            // plain import never replaces an alias already known for the same name.
             syn::UseTree::Name(n) => {
-                // `use net::Tls;` after `mod net { pub use rustls::ServerConfig as Tls; }` must not hide the
-                // rename: a plain import never replaces an alias already known for the same name.
-                let name = n.ident.to_string();
-                let target = join(&prefix, &name);
-                self.uses.entry(name).or_insert(target);
+                self.alias(n.ident.to_string(), join(&prefix, &n.ident.to_string()), false, public)
             }
             syn::UseTree::Rename(r) => {
                 let target = if r.ident == "self" { prefix.clone() } else { join(&prefix, &r.ident.to_string()) };
-                self.uses.insert(r.rename.to_string(), target);
+                self.alias(r.rename.to_string(), target, true, public);
             }
-            syn::UseTree::Group(g) => g.items.iter().for_each(|t| self.use_tree(t, prefix.clone())),
-            syn::UseTree::Glob(_) => self.facts.globs.push(prefix),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| self.use_tree(t, prefix.clone(), public, depth)),
+            syn::UseTree::Glob(_) => {
+                // Seen from the file's module: `use super::*` in `mod tests { .. }` names this file's own items.
+                let supers = prefix.split("::").take_while(|s| *s == "super").count();
+                let segments: Vec<&str> = prefix.split("::").collect();
+                let within = depth > 0 && (segments[0] == "self" || (supers > 0 && supers <= depth));
+                if !within {
+                    self.facts.globs.push(segments[supers.min(depth)..].join("::"));
+                } else if supers > 0 && supers < segments.len() {
+                    self.facts.globs.push(format!("self::{}", segments[supers..].join("::")));
+                }
+            }
+        }
+    }
+
+    /// Records that `name` stands for `target` (replacing an earlier alias when `replace`); for a `pub use`, as a
+    /// re-export too.
+    fn alias(&mut self, name: String, target: String, replace: bool, public: bool) {
+        let added = match self.uses.entry(name.clone()) {
+            std::collections::hash_map::Entry::Occupied(mut e) if replace => {
+                let changed = *e.get() != target;
+                e.insert(target.clone());
+                changed
+            }
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(target.clone());
+                true
+            }
+        };
+        if public && added {
+            self.facts.reexports.insert(name, target);
         }
     }
 
@@ -458,13 +507,14 @@ impl<'ast> Collector<'ast> {
     /// `let` bindings are still in scope then).
     fn function(
         &mut self,
-        attrs: &[syn::Attribute],
+        attrs: &'ast [syn::Attribute],
         sig: &'ast syn::Signature,
         body: &'ast syn::Block,
         item: Option<String>,
     ) {
         let test = is_test_attr(attrs);
         self.test_depth += usize::from(test);
+        attrs.iter().for_each(|a| self.visit_attribute(a));
         let outer = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
         self.visit_signature(sig);
         self.scopes.push(HashMap::new());
@@ -543,7 +593,15 @@ impl<'ast> Visit<'ast> for Collector<'ast> {
             let trait_path = self.canonical(trait_path);
             let (self_ty, self_path) = match &*i.self_ty {
                 syn::Type::Path(p) => {
-                    (p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(), self.canonical(&p.path))
+                    let name = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                    let path = self.canonical(&p.path);
+                    // A type of an inline module, named as written there: its path from the file's module.
+                    let path = if path == name && !self.module.is_empty() {
+                        [self.module.join("::"), name.clone()].join("::")
+                    } else {
+                        path
+                    };
+                    (name, path)
                 }
                 other => (other.to_token_stream().to_string(), String::new()),
             };

@@ -5,9 +5,9 @@ mod facts;
 pub mod modules;
 pub mod predicates;
 
-pub use facts::{Arg, Call, FnReturn, ImplMethod, Link, MethodCall, PathRef, RustFacts, StrLit};
+pub use facts::{Arg, Call, Continuation, FnReturn, ImplMethod, Link, MethodCall, PathRef, RustFacts, StrLit};
 
-/// A Rust file that parsed, with its facts; `offset` maps fact byte ranges back to the file.
+/// A Rust file that parsed, with its facts.
 pub struct RustFile {
     /// What the rules match on.
     pub facts: RustFacts,

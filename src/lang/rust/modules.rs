@@ -5,9 +5,9 @@
 //!
 //! The module tree follows Cargo's conventional layout (`src/a/b.rs` and `src/a/b/mod.rs` are `crate::a::b`;
 //! `src/main.rs` and `src/lib.rs` are the root). `#[path]` attributes and `src/bin/` crates are not followed.
-use super::{FnReturn, ImplMethod, Link, RustFacts};
+use super::{Continuation, FnReturn, ImplMethod, Link, RustFacts};
 use crate::finding::Origin;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How many function returns a receiver chain is followed through.
 const MAX_HOPS: u8 = 8;
@@ -23,6 +23,8 @@ pub struct RustModules {
     names: HashMap<String, usize>,
     /// Summaries, by file index.
     pub summaries: HashMap<usize, Summary>,
+    /// Method calls of other modules on what each file's functions return, by that file.
+    pub continued: HashMap<usize, Vec<Continuation>>,
 }
 
 /// An item of a module: the file that defines it and its path within that file.
@@ -79,6 +81,8 @@ pub struct Linked {
     /// The file imports a project module's items by glob (`use super::*`), or declares a `mod` whose file is not
     /// among the scanned ones: what it names cannot all be followed.
     pub unread: bool,
+    /// The file's method calls on what functions of other modules return, for those modules' `then` conditions.
+    pub continued: Vec<Continuation>,
 }
 
 impl RustModules {
@@ -102,20 +106,27 @@ impl RustModules {
                 map.names.insert(name.replace('-', "_"), p);
             }
         }
-        for (file, rel) in rels.iter().enumerate().filter(|(_, r)| r.ends_with(".rs")) {
-            let Some((p, rest)) = packages
-                .iter()
-                .enumerate()
-                .find_map(|(p, (_, dir))| Some((p, rel.strip_prefix(dir)?.strip_prefix("src/")?)))
-            else {
+        let sources: Vec<(usize, usize, &str)> = rels
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.ends_with(".rs"))
+            .filter_map(|(file, rel)| {
+                packages
+                    .iter()
+                    .enumerate()
+                    .find_map(|(p, (_, dir))| Some((file, p, rel.strip_prefix(dir)?.strip_prefix("src/")?)))
+            })
+            .collect();
+        let libraries: HashSet<usize> =
+            sources.iter().filter(|(.., rest)| *rest == "lib.rs").map(|(_, p, _)| *p).collect();
+        for (file, p, rest) in sources {
+            // With both, `src/lib.rs` is the root of the module tree; `src/main.rs` is a crate of its own that
+            // reaches the library by package name, like the crates under `src/bin/`.
+            if rest == "main.rs" && libraries.contains(&p) {
                 continue;
-            };
+            }
             let Some(module) = module_path(rest) else { continue };
-            // With both, `src/lib.rs` is the root of the module tree; `src/main.rs` reaches it by package name.
-            map.files
-                .entry((p, module.join("::")))
-                .and_modify(|f| *f = if rest == "lib.rs" { file } else { *f })
-                .or_insert(file);
+            map.files.insert((p, module.join("::")), file);
             map.modules.insert(file, (p, module));
         }
         map
@@ -184,12 +195,19 @@ impl RustModules {
         let own = Summary::new(file, src, facts);
         let mut linker = Linker { modules: self, file, own: &own, consulted: Vec::new() };
         let mut imported = Vec::new();
+        let mut continued = Vec::new();
         for m in facts.method_calls.iter_mut().filter(|m| judged(&m.name)) {
             if let Some(Link::Call { path, .. }) = m.chain.first()
-                && let Some((chain, origins)) = linker.returned(file, &path.clone(), 0)
+                && let Some(Returned { chain, origins, steps }) = linker.returned(file, &path.clone(), 0)
             {
                 m.chain.splice(0..0, chain);
                 m.via.extend(origins);
+                continued.extend(steps.into_iter().map(|(file, bytes)| Continuation {
+                    file,
+                    bytes,
+                    name: m.name.clone(),
+                    args: m.args.clone(),
+                }));
             }
             for ty in m.arg_types.iter().flatten() {
                 let name = ty.rsplit("::").next().unwrap_or(ty);
@@ -197,7 +215,7 @@ impl RustModules {
                     continue;
                 }
                 for (method, origin) in linker.impls_of(ty) {
-                    if method.method.starts_with("verify_") && method.method.ends_with("_cert") {
+                    if super::predicates::is_verify_cert(&method.method) && !m.via.contains(origin) {
                         m.via.push(origin.clone());
                     }
                     imported.push((ty.clone(), method.clone()));
@@ -208,7 +226,7 @@ impl RustModules {
         let mut consulted = linker.consulted;
         consulted.sort_unstable();
         consulted.dedup();
-        Linked { consulted, deps: self.deps(file, facts), unread: self.unread(file, facts) }
+        Linked { consulted, deps: self.deps(file, facts), unread: self.unread(file, facts), continued }
     }
 
     /// Whether `file` imports a project module by glob or declares a `mod` with no file (see [`Linked::unread`]).
@@ -271,6 +289,16 @@ fn module_path(rest: &str) -> Option<Vec<String>> {
     Some(parts)
 }
 
+/// What a call of a project function returns.
+struct Returned {
+    /// The receiver chain of the returned expression.
+    chain: Vec<Link>,
+    /// Where each function it went through is defined.
+    origins: Vec<Origin>,
+    /// The steps of `chain` in other files: (file, byte range there).
+    steps: Vec<(usize, std::ops::Range<usize>)>,
+}
+
 /// One file's lookups into the project's summaries.
 struct Linker<'a> {
     modules: &'a RustModules,
@@ -305,28 +333,33 @@ impl<'a> Linker<'a> {
     }
 
     /// The receiver chain a call of `path` (as written in `from`) returns, with where each step is defined.
-    /// Links from other files lose their byte ranges: they name no expression of this file.
-    fn returned(&mut self, from: usize, path: &str, hops: u8) -> Option<(Vec<Link>, Vec<Origin>)> {
+    /// Links from other files lose their byte ranges (they name no expression of this file) to `steps`.
+    fn returned(&mut self, from: usize, path: &str, hops: u8) -> Option<Returned> {
         let target = self.locate(from, path)?;
         let (chain, origin) = self.summary(target.file)?.fns.get(&target.item)?;
         let mut chain = chain.clone();
-        let mut origins = Vec::new();
+        let (mut origins, mut steps) = (Vec::new(), Vec::new());
         if hops < MAX_HOPS
             && let Some(Link::Call { path, .. }) = chain.first()
-            && let Some((inner, more)) = self.returned(target.file, &path.clone(), hops + 1)
+            && let Some(inner) = self.returned(target.file, &path.clone(), hops + 1)
         {
-            chain.splice(0..0, inner);
-            origins = more;
+            chain.splice(0..0, inner.chain);
+            (origins, steps) = (inner.origins, inner.steps);
         }
         if target.file != self.file {
             for link in &mut chain {
-                if let Link::Call { bytes, .. } | Link::Method { bytes, .. } = link {
-                    *bytes = usize::MAX..usize::MAX;
+                if let Link::Call { bytes, .. } | Link::Method { bytes, .. } = link
+                    && bytes.start != usize::MAX
+                {
+                    steps.push((target.file, std::mem::replace(bytes, usize::MAX..usize::MAX)));
                 }
             }
-            origins.insert(0, origin.clone());
+            // A cycle of returns comes back to the same definitions: each is named once.
+            if !origins.contains(origin) {
+                origins.insert(0, origin.clone());
+            }
         }
-        Some((chain, origins))
+        Some(Returned { chain, origins, steps })
     }
 
     /// The trait impls of the type at `ty` (as written in this file) when another module defines it.
@@ -448,6 +481,9 @@ mod tests {
         let lib = "fn h() { a::f().with_no_client_auth(); }";
         let mut facts = super::super::parse(lib, false).unwrap().facts;
         m.link(1, lib, &mut facts, |_| true);
-        assert!(facts.method_calls.iter().any(|c| c.name == "with_no_client_auth" && c.via.len() as u8 > MAX_HOPS));
+        let call = facts.method_calls.iter().find(|c| c.name == "with_no_client_auth").unwrap();
+        let mut whats: Vec<&str> = call.via.iter().map(|o| o.what.as_str()).collect();
+        whats.sort_unstable();
+        assert_eq!(whats, ["f()", "g()"]);
     }
 }
