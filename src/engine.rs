@@ -198,11 +198,14 @@ fn follow_imports(
     // Files the prefilter skipped that import, directly or through re-exports, a module it let through: their TLS
     // options may all come from there (`https.createServer(makeTlsOptions())`). They are parsed after all.
     let skipped = skipped_importers(files, project, outcomes);
-    for (&i, outcome) in
-        skipped.iter().zip(analyse_parallel(rules, active, files, &skipped, opts, Some(project), &skipped))
-    {
-        outcomes[i] = outcome;
-    }
+    let again_at = |which: &[usize], project: &Project, outcomes: &mut [FileOutcome]| {
+        for (&i, outcome) in
+            which.iter().zip(analyse_parallel(rules, active, files, which, opts, Some(project), &skipped))
+        {
+            outcomes[i] = outcome;
+        }
+    };
+    again_at(&skipped, project, outcomes);
     // Files that looked values up in other modules, and files with findings that an `absent` condition met in a
     // module they import could still clear.
     let again: Vec<usize> = (0..files.len())
@@ -241,10 +244,7 @@ fn follow_imports(
         })
         .collect();
     project.reach.extend(reaches);
-    for (&i, outcome) in again.iter().zip(analyse_parallel(rules, active, files, &again, opts, Some(project), &skipped))
-    {
-        outcomes[i] = outcome;
-    }
+    again_at(&again, project, outcomes);
     // Options objects whose TLS endpoint is in another module, and Rust builders another module goes on
     // configuring: their files are judged again, knowing it.
     for (role, home) in again.iter().flat_map(|&i| outcomes[i].foreign_uses.iter().copied()) {
@@ -257,11 +257,7 @@ fn follow_imports(
     owners.extend(project.rust.continued.keys());
     owners.sort_unstable();
     owners.dedup();
-    for (&i, outcome) in
-        owners.iter().zip(analyse_parallel(rules, active, files, &owners, opts, Some(project), &skipped))
-    {
-        outcomes[i] = outcome;
-    }
+    again_at(&owners, project, outcomes);
     Some(format!(
         "{} files take TLS values from other modules: summarised {} modules, then looked again at those files and at \
          {} whose options or builders other modules use",
@@ -276,7 +272,12 @@ fn follow_imports(
 /// literals, without parsing.
 fn skipped_importers(files: &[SourceFile], project: &Project, outcomes: &[FileOutcome]) -> Vec<usize> {
     let skipped: Vec<(usize, Vec<usize>)> = (0..files.len())
-        .filter(|&i| outcomes[i].scanned && !outcomes[i].parsed && project.map.knows(&files[i].rel))
+        .filter(|&i| {
+            outcomes[i].scanned
+                && !outcomes[i].parsed
+                && project.map.knows(&files[i].rel)
+                && !is_declaration_file(&files[i].rel)
+        })
         .filter_map(|i| {
             let src = crate::walk::read_source(&files[i].path).ok()?;
             let targets = project.map.literal_imports(&files[i].rel, &src);

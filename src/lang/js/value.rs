@@ -99,6 +99,14 @@ pub enum Lookup<'a, 't> {
 }
 
 impl<'t> Obj<'t> {
+    /// Appends `other`'s entries, as a spread does, and where they came from.
+    pub fn absorb(&mut self, other: Obj<'t>) {
+        self.entries.extend(other.entries);
+        self.literals.extend(other.literals);
+        self.homes.extend(other.homes);
+        self.origins.extend(other.origins);
+    }
+
     /// Looks up a key the way JavaScript does: the last setting wins.
     pub fn lookup(&self, key: &str) -> Lookup<'_, 't> {
         for entry in self.entries.iter().rev() {
@@ -380,12 +388,7 @@ impl<'a, 't> Resolver<'a, 't> {
                 }
                 "spread_element" => match child.named_child(0).map(|a| self.eval(a, d)) {
                     Some(Value::Param(i)) => obj.entries.push(Entry::Param(i)),
-                    Some(Value::Object(inner)) => {
-                        obj.entries.extend(inner.entries);
-                        obj.literals.extend(inner.literals);
-                        obj.homes.extend(inner.homes);
-                        obj.origins.extend(inner.origins);
-                    }
+                    Some(Value::Object(inner)) => obj.absorb(inner),
                     Some(Value::Null | Value::Undefined) => {}
                     _ => obj.entries.push(Entry::Opaque),
                 },
@@ -444,12 +447,7 @@ impl<'a, 't> Resolver<'a, 't> {
                 let mut merged = Obj::default();
                 for a in &args {
                     match self.eval(*a, d) {
-                        Value::Object(o) => {
-                            merged.entries.extend(o.entries);
-                            merged.literals.extend(o.literals);
-                            merged.homes.extend(o.homes);
-                            merged.origins.extend(o.origins);
-                        }
+                        Value::Object(o) => merged.absorb(o),
                         _ => merged.entries.push(Entry::Opaque),
                     }
                 }
@@ -590,12 +588,7 @@ pub fn substitute<'t>(v: Value<'t>, args: &[Value<'t>]) -> Value<'t> {
                 match e {
                     Entry::Prop(p) => out.entries.push(Entry::Prop(Prop { value: substitute(p.value, args), ..p })),
                     Entry::Param(i) => match args.get(i) {
-                        Some(Value::Object(a)) => {
-                            out.entries.extend(a.entries.iter().cloned());
-                            out.literals.extend(a.literals.iter().copied());
-                            out.homes.extend(a.homes.iter().copied());
-                            out.origins.extend(a.origins.iter().cloned());
-                        }
+                        Some(Value::Object(a)) => out.absorb(a.clone()),
                         None | Some(Value::Undefined | Value::Null) => {}
                         Some(_) => out.entries.push(Entry::Opaque),
                     },
