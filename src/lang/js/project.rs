@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
-/// How many `export *` hops and nested function summaries a lookup follows.
+/// How many levels of imports are summarised, and of functions nested in a summary.
 const MAX_HOPS: u8 = 8;
 
 /// The project's modules and the summaries computed so far: JS/TS here, Rust in `rust` (see
