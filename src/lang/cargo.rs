@@ -55,11 +55,21 @@ enum Table {
 
 /// The `[package]` table's `name`, if the manifest has one (a virtual workspace manifest has none).
 pub fn package_name(src: &str) -> Option<String> {
-    let mut in_package = false;
+    table_name(src, "package")
+}
+
+/// The `[lib]` table's `name`: the name other crates use the library by, when it is not the package's.
+pub fn lib_name(src: &str) -> Option<String> {
+    table_name(src, "lib")
+}
+
+/// The `name` key of table `[table]`.
+fn table_name(src: &str, table: &str) -> Option<String> {
+    let mut in_table = false;
     for line in src.lines().map(without_comment).map(str::trim) {
         if line.starts_with('[') {
-            in_package = line.trim_start_matches('[').trim_end_matches(']').trim() == "package";
-        } else if in_package
+            in_table = line.trim_start_matches('[').trim_end_matches(']').trim() == table;
+        } else if in_table
             && let Some((key, value)) = line.split_once('=')
             && key.trim() == "name"
         {
@@ -173,5 +183,7 @@ mod tests {
         let src = "[workspace]\nname = \"no\"\n[package] # the crate\nname = \"mcp-gateway\" # ours\n[dependencies]\nname = \"no\"\n";
         assert_eq!(package_name(src).as_deref(), Some("mcp-gateway"));
         assert_eq!(package_name("[workspace]\nmembers = [\"crates/*\"]\n"), None);
+        assert_eq!(lib_name("[package]\nname = \"mcp-tls\"\n[lib]\nname = \"mtls\"\n").as_deref(), Some("mtls"));
+        assert_eq!(lib_name(src), None);
     }
 }

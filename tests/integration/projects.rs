@@ -341,3 +341,22 @@ fn a_builder_another_module_finishes_is_judged_with_what_it_adds() {
     let report = scan_with(mtls.path(), &["--select", "client-cert-not-requested", "--single-file"]);
     assert_eq!(found(mtls.path(), &report).len(), 1);
 }
+
+#[test]
+fn a_verifier_a_library_re_exports_by_glob_under_its_lib_name_is_judged_where_it_is_installed() {
+    let dir = project(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("crates/mesh-tls/Cargo.toml", "[package]\nname = \"mesh-tls\"\n\n[lib]\nname = \"mtls\"\n"),
+        ("crates/mesh-tls/src/lib.rs", "mod verifiers;\npub use verifiers::*;\n"),
+        (
+            "crates/mesh-tls/src/verifiers.rs",
+            "use rustls::client::danger::{ServerCertVerified, ServerCertVerifier};\n\npub struct NoVerify;\n\nimpl ServerCertVerifier for NoVerify {\n    fn verify_server_cert(&self, _e: &CertificateDer<'_>, _i: &[CertificateDer<'_>], _n: &ServerName<'_>, _o: &[u8], _t: UnixTime) -> Result<ServerCertVerified, rustls::Error> {\n        Ok(ServerCertVerified::assertion())\n    }\n}\n",
+        ),
+        ("crates/gw/Cargo.toml", "[package]\nname = \"gw\"\n"),
+        (
+            "crates/gw/src/main.rs",
+            "use std::sync::Arc;\n\nfn main() {\n    let config = rustls::ClientConfig::builder()\n        .dangerous()\n        .with_custom_certificate_verifier(Arc::new(mtls::NoVerify))\n        .with_no_client_auth();\n    run(config);\n}\n",
+        ),
+    ]);
+    assert!(lines_of(dir.path(), "tls-verify-disabled").contains(&("crates/gw/src/main.rs".to_string(), 6)));
+}

@@ -188,6 +188,8 @@ pub struct RustFacts {
     pub mods: Vec<String>,
     /// Re-exports: the aliases of `pub use` items, name to path (`pub use verifiers::Noop;` maps `Noop`).
     pub reexports: HashMap<String, String>,
+    /// Glob re-exports of the file's module, by the path before `::*` (`pub use verifiers::*;`).
+    pub reexport_globs: Vec<String>,
 }
 
 /// Facts of a parsed file; `offset` is subtracted from span byte positions.
@@ -283,7 +285,7 @@ impl<'ast> Collector<'ast> {
             m.checks_identity |= identity_types.contains(m.self_ty.as_str());
         }
         // `use crate::net::tls; use tls::*;` globs `crate::net::tls`.
-        for glob in &mut self.facts.globs {
+        for glob in self.facts.globs.iter_mut().chain(&mut self.facts.reexport_globs) {
             let (first, rest) = glob.split_once("::").map_or((glob.as_str(), None), |(f, r)| (f, Some(r)));
             if let Some(full) = self.uses.get(first) {
                 *glob = rest.map_or_else(|| full.clone(), |r| format!("{full}::{r}"));
@@ -345,11 +347,17 @@ impl<'ast> Collector<'ast> {
                 let supers = prefix.split("::").take_while(|s| *s == "super").count();
                 let segments: Vec<&str> = prefix.split("::").collect();
                 let within = depth > 0 && (segments[0] == "self" || (supers > 0 && supers <= depth));
-                if !within {
-                    self.facts.globs.push(segments[supers.min(depth)..].join("::"));
+                let glob = if !within {
+                    segments[supers.min(depth)..].join("::")
                 } else if supers > 0 && supers < segments.len() {
-                    self.facts.globs.push(format!("self::{}", segments[supers..].join("::")));
+                    format!("self::{}", segments[supers..].join("::"))
+                } else {
+                    return;
+                };
+                if public && depth == 0 {
+                    self.facts.reexport_globs.push(glob.clone());
                 }
+                self.facts.globs.push(glob);
             }
         }
     }

@@ -45,6 +45,8 @@ pub struct Summary {
     impls: Vec<(ImplMethod, Origin)>,
     /// Re-exports of other modules' items (`pub use verifiers::AcceptAll;`).
     reexports: HashMap<String, String>,
+    /// Glob re-exports (`pub use verifiers::*;`), by the path before `::*`.
+    globs: Vec<String>,
 }
 
 impl Summary {
@@ -66,7 +68,15 @@ impl Summary {
                 (m.clone(), Origin::in_text(src, file, m.bytes.clone(), what))
             })
             .collect();
-        Self { fns, impls, reexports: facts.reexports.clone() }
+        Self { fns, impls, reexports: facts.reexports.clone(), globs: facts.reexport_globs.clone() }
+    }
+
+    /// Whether the module defines or re-exports by name an item called `name` that other modules may need: a
+    /// function, a type with methods or trait impls, or an alias.
+    fn defines(&self, name: &str) -> bool {
+        self.reexports.contains_key(name)
+            || self.impls.iter().any(|(m, _)| m.self_ty == name)
+            || self.fns.keys().any(|item| item.split("::").next() == Some(name))
     }
 }
 
@@ -102,7 +112,10 @@ impl RustModules {
             .collect();
         packages.sort_by_key(|(_, dir)| std::cmp::Reverse(dir.len()));
         for (p, &(i, _)) in packages.iter().enumerate() {
-            if let Some(name) = manifest(i).as_deref().and_then(crate::lang::cargo::package_name) {
+            // Other crates name the library by its `[lib]` name, or else by the package's.
+            let text = manifest(i).unwrap_or_default();
+            let names = [crate::lang::cargo::package_name(&text), crate::lang::cargo::lib_name(&text)];
+            for name in names.into_iter().flatten() {
                 map.names.insert(name.replace('-', "_"), p);
             }
         }
@@ -263,9 +276,10 @@ impl RustModules {
             Some(Link::Call { path, .. }) => Some(path.as_str()),
             _ => None,
         });
-        let roots = roots.chain(facts.reexports.values().map(String::as_str));
+        let roots = roots.chain(facts.reexports.values().map(String::as_str)).map(str::to_string);
+        let roots = roots.chain(facts.reexport_globs.iter().map(|g| format!("{g}::*")));
         let mut out: Vec<usize> =
-            roots.filter_map(|p| self.resolve(file, p)).map(|t| t.file).filter(|&f| f != file).collect();
+            roots.filter_map(|p| self.resolve(file, &p)).map(|t| t.file).filter(|&f| f != file).collect();
         out.sort_unstable();
         out.dedup();
         out
@@ -316,15 +330,26 @@ impl<'a> Linker<'a> {
         self.modules.summaries.get(&file)
     }
 
-    /// Where the item `path` (as written in `from`) is defined, through re-exports (`pub use a::X;`).
+    /// Where the item `path` (as written in `from`) is defined, through re-exports (`pub use a::X;`, and
+    /// `pub use a::*;` when module `a` defines it).
     fn locate(&mut self, from: usize, path: &str) -> Option<Target> {
         let mut target = self.modules.resolve(from, path)?;
         for _ in 0..MAX_HOPS {
             let (first, rest) =
                 target.item.split_once("::").map_or((target.item.as_str(), None), |(f, r)| (f, Some(r)));
-            let Some(alias) = self.summary(target.file).and_then(|s| s.reexports.get(first)) else { break };
-            let path = rest.map_or_else(|| alias.clone(), |r| format!("{alias}::{r}"));
-            match self.modules.resolve(target.file, &path) {
+            let Some(summary) = self.summary(target.file) else { break };
+            let next = match summary.reexports.get(first) {
+                Some(alias) => {
+                    self.modules.resolve(target.file, &rest.map_or_else(|| alias.clone(), |r| format!("{alias}::{r}")))
+                }
+                None if !summary.defines(first) => summary.globs.iter().find_map(|g| {
+                    let t = self.modules.resolve(target.file, &format!("{g}::{}", target.item))?;
+                    let defined = self.modules.summaries.get(&t.file).is_some_and(|s| s.defines(first));
+                    (t.file != target.file && defined).then_some(t)
+                }),
+                None => None,
+            };
+            match next {
                 Some(next) if next != target => target = next,
                 _ => break,
             }
