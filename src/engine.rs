@@ -197,7 +197,7 @@ fn follow_imports(
 ) -> Option<String> {
     // Files the prefilter skipped that import, directly or through re-exports, a module it let through: their TLS
     // options may all come from there (`https.createServer(makeTlsOptions())`). They are parsed after all.
-    let skipped = skipped_importers(files, project, outcomes);
+    let (skipped, skipped_imports) = skipped_importers(files, project, outcomes);
     let again_at = |which: &[usize], project: &Project, outcomes: &mut [FileOutcome]| {
         for (&i, outcome) in
             which.iter().zip(analyse_parallel(rules, active, files, which, opts, Some(project), &skipped))
@@ -222,23 +222,15 @@ fn follow_imports(
     for (i, o) in outcomes.iter().enumerate().filter(|(_, o)| !o.absent_hits.is_empty()) {
         project.absent_hits.insert(i, o.absent_hits.clone());
     }
-    // What each module imports: known for those summarised or parsed; for the others (an `index.ts` of
-    // `export * from` lines the prefilter skipped, say), read from its string literals.
-    let mut literal: HashMap<usize, Vec<usize>> = HashMap::new();
+    // What each module imports: known for those summarised or parsed; for those the prefilter skipped (an
+    // `index.ts` of `export * from` lines, say), found in their string literals.
     let reaches: Vec<(usize, Vec<usize>)> = again
         .iter()
         .map(|&i| {
             let imported = outcomes[i].imports.iter().chain(&outcomes[i].module_deps).copied();
             let reach = project.reach_of(i, imported, |m| match &outcomes[m] {
                 o if o.parsed => o.module_deps.clone(),
-                _ if !project.map.knows(&files[m].rel) => Vec::new(),
-                _ => literal
-                    .entry(m)
-                    .or_insert_with(|| {
-                        let src = crate::walk::read_source(&files[m].path).unwrap_or_default();
-                        project.map.literal_imports(&files[m].rel, &src)
-                    })
-                    .clone(),
+                _ => skipped_imports.get(&m).cloned().unwrap_or_default(),
             });
             (i, reach)
         })
@@ -270,8 +262,13 @@ fn follow_imports(
 /// The project's JS/TS files that the prefilter skipped and that import a parsed module, directly or through
 /// other skipped modules (an `index.ts` of `export * from` lines, say). Import specifiers are found as string
 /// literals, without parsing.
-fn skipped_importers(files: &[SourceFile], project: &Project, outcomes: &[FileOutcome]) -> Vec<usize> {
-    let skipped: Vec<(usize, Vec<usize>)> = (0..files.len())
+/// Also returns what each of the skipped files imports.
+fn skipped_importers(
+    files: &[SourceFile],
+    project: &Project,
+    outcomes: &[FileOutcome],
+) -> (Vec<usize>, HashMap<usize, Vec<usize>>) {
+    let skipped: HashMap<usize, Vec<usize>> = (0..files.len())
         .filter(|&i| {
             outcomes[i].scanned
                 && !outcomes[i].parsed
@@ -280,8 +277,7 @@ fn skipped_importers(files: &[SourceFile], project: &Project, outcomes: &[FileOu
         })
         .filter_map(|i| {
             let src = crate::walk::read_source(&files[i].path).ok()?;
-            let targets = project.map.literal_imports(&files[i].rel, &src);
-            (!targets.is_empty()).then_some((i, targets))
+            Some((i, project.map.literal_imports(&files[i].rel, &src)))
         })
         .collect();
     let mut relevant: HashSet<usize> = (0..files.len()).filter(|&i| outcomes[i].parsed).collect();
@@ -299,7 +295,7 @@ fn skipped_importers(files: &[SourceFile], project: &Project, outcomes: &[FileOu
         found.extend(more);
     }
     found.sort_unstable();
-    found
+    (found, skipped)
 }
 
 /// Scans in-memory bytes as the file `path` (whose name picks the front end), exactly as a scan of that file on
@@ -550,14 +546,11 @@ fn analyse_bytes(
     if let Some(at) = bytes.iter().take(8192).position(|b| *b == 0) {
         return note(out, Level::Warning, format!("binary content (NUL byte at offset {at}); skipped"));
     }
-    let text: Arc<str> = match String::from_utf8(bytes) {
-        Ok(s) => s.into(),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            note(out, Level::Warning, format!("invalid UTF-8 at byte {at}; scanned with replacement characters"));
-            String::from_utf8_lossy(e.as_bytes()).into()
-        }
-    };
+    let (text, invalid) = walk::decode(bytes);
+    if let Some(at) = invalid {
+        note(out, Level::Warning, format!("invalid UTF-8 at byte {at}; scanned with replacement characters"));
+    }
+    let text: Arc<str> = text.into();
     let lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
     if !opts.walk.include_vendored && text.len() > MINIFIED_MIN_BYTES && text.len() / lines > MINIFIED_LINE {
         return note(
@@ -579,7 +572,7 @@ fn analyse_text(
     tools: &mut Tools<'_>,
     out: &mut FileOutcome,
 ) {
-    let src: &str = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let src: &str = walk::without_bom(&text);
     match (file.grammar, file.grammar.language()) {
         (_, Some(language)) => analyse_js(rules, active, file, src, &language, tools, out),
         (Grammar::CargoManifest, None) => analyse_manifest(rules, active, file, src, out),

@@ -161,15 +161,26 @@ fn classify(root: &Path, e: &ignore::DirEntry, opts: &WalkOptions) -> Option<Res
     Some(Ok(SourceFile { path: path.to_path_buf(), rel, grammar }))
 }
 
-/// A file's text as the front ends see it: invalid UTF-8 replaced, a leading byte-order mark dropped (so byte
-/// offsets agree wherever the file is read).
+/// A file's bytes as text, invalid UTF-8 replaced, with the offset of the first invalid byte if there is one.
+pub fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(e.utf8_error().valid_up_to())),
+    }
+}
+
+/// The text without a leading byte-order mark: what the front ends see, so byte offsets agree wherever a file
+/// is read.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// A file's text as the front ends see it (see [`decode`] and [`without_bom`]).
 pub fn read_source(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Ok(match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
-    })
+    let (mut text, _) = decode(std::fs::read(path)?);
+    let bom = text.len() - without_bom(&text).len();
+    text.drain(..bom);
+    Ok(text)
 }
 
 /// What a non-regular file is, for messages.

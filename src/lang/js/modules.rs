@@ -287,15 +287,12 @@ fn is_relative(spec: &str) -> bool {
 /// The targets of the `paths` pattern that applies to `spec`, and what its `*` matched. As in TypeScript, a
 /// pattern without `*` that equals `spec` wins; otherwise the matching pattern with the longest text before `*`.
 fn best_pattern<'p, 's>(paths: &'p [(String, Vec<String>)], spec: &'s str) -> Option<(&'p [String], &'s str)> {
-    if let Some((_, targets)) = paths.iter().find(|(p, _)| !p.contains('*') && p == spec) {
-        return Some((targets, ""));
-    }
-    // `rev`: of patterns with equally long prefixes, the first written wins.
+    // `rev`: of patterns that rank the same, the first written wins.
     paths
         .iter()
         .rev()
-        .filter_map(|(p, targets)| Some((p.find('*')?, targets, match_pattern(p, spec)?)))
-        .max_by_key(|(prefix, ..)| *prefix)
+        .filter_map(|(p, targets)| Some((p.find('*'), targets, match_pattern(p, spec)?)))
+        .max_by_key(|(star_at, ..)| (star_at.is_none(), *star_at))
         .map(|(_, targets, star)| (targets.as_slice(), star))
 }
 

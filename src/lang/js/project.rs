@@ -355,10 +355,7 @@ impl Project {
         let src = r.src;
         let origin = |node: Node<'_>, what: String| make_origin(src, file, node, what);
         let source = stmt.child_by_field_name("source").map(|s| string_content(s, src));
-        let is_default = {
-            let mut c = stmt.walk();
-            stmt.children(&mut c).any(|n| n.kind() == "default")
-        };
+        let is_default = has_child(stmt, "default");
         if let Some(decl) = stmt.child_by_field_name("declaration") {
             match decl.kind() {
                 "lexical_declaration" | "variable_declaration" => {

@@ -182,14 +182,21 @@ pub struct RustFacts {
     /// Method calls of other modules on what this file's functions return (filled in by the engine from the
     /// callers' [`super::modules::Linked::continued`]).
     pub continued: Vec<Continuation>,
-    /// Glob imports, by the path before `::*`, aliases resolved.
-    pub globs: Vec<String>,
+    /// Glob imports.
+    pub globs: Vec<Glob>,
     /// Modules declared without a body (`mod tls;`), by their path within the file.
     pub mods: Vec<String>,
     /// Re-exports: the aliases of `pub use` items, name to path (`pub use verifiers::Noop;` maps `Noop`).
     pub reexports: HashMap<String, String>,
-    /// Glob re-exports of the file's module, by the path before `::*` (`pub use verifiers::*;`).
-    pub reexport_globs: Vec<String>,
+}
+
+/// A glob import: `use crate::auth::*;`.
+#[derive(Debug, Clone)]
+pub struct Glob {
+    /// The path before `::*`, seen from the file's module, aliases resolved.
+    pub path: String,
+    /// A `pub use` of the file's module (`pub use verifiers::*;`): a re-export of what it names.
+    pub reexported: bool,
 }
 
 /// Facts of a parsed file; `offset` is subtracted from span byte positions.
@@ -285,10 +292,10 @@ impl<'ast> Collector<'ast> {
             m.checks_identity |= identity_types.contains(m.self_ty.as_str());
         }
         // `use crate::net::tls; use tls::*;` globs `crate::net::tls`.
-        for glob in self.facts.globs.iter_mut().chain(&mut self.facts.reexport_globs) {
-            let (first, rest) = glob.split_once("::").map_or((glob.as_str(), None), |(f, r)| (f, Some(r)));
+        for Glob { path, .. } in &mut self.facts.globs {
+            let (first, rest) = path.split_once("::").map_or((path.as_str(), None), |(f, r)| (f, Some(r)));
             if let Some(full) = self.uses.get(first) {
-                *glob = rest.map_or_else(|| full.clone(), |r| format!("{full}::{r}"));
+                *path = rest.map_or_else(|| full.clone(), |r| format!("{full}::{r}"));
             }
         }
         self.facts
@@ -347,17 +354,14 @@ impl<'ast> Collector<'ast> {
                 let supers = prefix.split("::").take_while(|s| *s == "super").count();
                 let segments: Vec<&str> = prefix.split("::").collect();
                 let within = depth > 0 && (segments[0] == "self" || (supers > 0 && supers <= depth));
-                let glob = if !within {
+                let path = if !within {
                     segments[supers.min(depth)..].join("::")
                 } else if supers > 0 && supers < segments.len() {
                     format!("self::{}", segments[supers..].join("::"))
                 } else {
                     return;
                 };
-                if public && depth == 0 {
-                    self.facts.reexport_globs.push(glob.clone());
-                }
-                self.facts.globs.push(glob);
+                self.facts.globs.push(Glob { path, reexported: public && depth == 0 });
             }
         }
     }

@@ -5,7 +5,7 @@ mod facts;
 pub mod modules;
 pub mod predicates;
 
-pub use facts::{Arg, Call, Continuation, FnReturn, ImplMethod, Link, MethodCall, PathRef, RustFacts, StrLit};
+pub use facts::{Arg, Call, Continuation, FnReturn, Glob, ImplMethod, Link, MethodCall, PathRef, RustFacts, StrLit};
 
 /// A Rust file that parsed, with its facts.
 pub struct RustFile {

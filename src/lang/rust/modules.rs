@@ -5,7 +5,7 @@
 //!
 //! The module tree follows Cargo's conventional layout (`src/a/b.rs` and `src/a/b/mod.rs` are `crate::a::b`;
 //! `src/main.rs` and `src/lib.rs` are the root). `#[path]` attributes and `src/bin/` crates are not followed.
-use super::{Continuation, FnReturn, ImplMethod, Link, RustFacts};
+use super::{Continuation, FnReturn, Glob, ImplMethod, Link, RustFacts};
 use crate::finding::Origin;
 use std::collections::{HashMap, HashSet};
 
@@ -68,7 +68,8 @@ impl Summary {
                 (m.clone(), Origin::in_text(src, file, m.bytes.clone(), what))
             })
             .collect();
-        Self { fns, impls, reexports: facts.reexports.clone(), globs: facts.reexport_globs.clone() }
+        let globs = facts.globs.iter().filter(|g| g.reexported).map(|g| g.path.clone()).collect();
+        Self { fns, impls, reexports: facts.reexports.clone(), globs }
     }
 
     /// Whether the module defines or re-exports by name an item called `name` that other modules may need: a
@@ -247,7 +248,7 @@ impl RustModules {
         if !self.knows(file) {
             return false;
         }
-        let project_glob = |g: &String| self.resolve(file, &format!("{g}::*")).is_some_and(|t| t.file != file);
+        let project_glob = |g: &Glob| self.resolve(file, &format!("{}::*", g.path)).is_some_and(|t| t.file != file);
         let missing_mod = |m: &String| self.resolve(file, &format!("self::{m}::*")).is_none_or(|t| t.file == file);
         facts.globs.iter().any(project_glob) || facts.mods.iter().any(missing_mod)
     }
@@ -277,7 +278,7 @@ impl RustModules {
             _ => None,
         });
         let roots = roots.chain(facts.reexports.values().map(String::as_str)).map(str::to_string);
-        let roots = roots.chain(facts.reexport_globs.iter().map(|g| format!("{g}::*")));
+        let roots = roots.chain(facts.globs.iter().filter(|g| g.reexported).map(|g| format!("{}::*", g.path)));
         let mut out: Vec<usize> =
             roots.filter_map(|p| self.resolve(file, &p)).map(|t| t.file).filter(|&f| f != file).collect();
         out.sort_unstable();
